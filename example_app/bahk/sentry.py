@@ -1,0 +1,104 @@
+"""Sentry for bahk: one place that turns SENTRY_* environment variables into `sentry_sdk.init`."""
+
+import logging
+from collections.abc import Mapping
+
+import sentry_sdk
+from django.core.exceptions import ImproperlyConfigured
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.integrations.redis import RedisIntegration
+from sentry_sdk.utils import BadDsn, Dsn
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ENVIRONMENT = "development"
+DEFAULT_TRACES_SAMPLE_RATE = 0.1
+
+
+# --8<-- [start:options]
+def sentry_options(environ: Mapping[str, str]) -> dict | None:
+    """The keyword arguments for `sentry_sdk.init`, or None when SENTRY_DSN is unset."""
+    dsn = environ.get("SENTRY_DSN", "").strip()
+    if not dsn:
+        return None
+    return {
+        "dsn": _checked_dsn(dsn),
+        # The SDK's own default is "production": name the environment explicitly.
+        "environment": environ.get("SENTRY_ENVIRONMENT") or DEFAULT_ENVIRONMENT,
+        # None lets the SDK detect the release (git, then HEROKU_BUILD_COMMIT, ...).
+        "release": environ.get("SENTRY_RELEASE") or None,
+        "traces_sample_rate": _sample_rate(environ, "SENTRY_TRACES_SAMPLE_RATE"),
+        "integrations": [
+            DjangoIntegration(),
+            CeleryIntegration(monitor_beat_tasks=True),
+            RedisIntegration(),
+        ],
+    }
+
+
+# --8<-- [end:options]
+
+
+# --8<-- [start:heroku-tags]
+def heroku_tags(environ: Mapping[str, str]) -> dict[str, str]:
+    """Tags that say which dyno and release an event came from.
+
+    Heroku always sets DYNO ("web.1", "worker.2", "run.4213"). HEROKU_RELEASE_VERSION and
+    HEROKU_APP_NAME need `heroku labs:enable runtime-dyno-metadata`.
+    """
+    tags = {}
+    if dyno := environ.get("DYNO"):
+        tags["dyno"] = dyno
+        tags["dyno_type"] = dyno.split(".", 1)[0]
+    if release := environ.get("HEROKU_RELEASE_VERSION"):
+        tags["heroku_release"] = release
+    if app_name := environ.get("HEROKU_APP_NAME"):
+        tags["heroku_app"] = app_name
+    return tags
+
+
+# --8<-- [end:heroku-tags]
+
+
+# --8<-- [start:init]
+def init_sentry(environ: Mapping[str, str], **overrides) -> bool:
+    """Initialise Sentry from the environment; return whether it is on."""
+    options = sentry_options(environ)
+    if options is None:
+        logger.info("Sentry is off: SENTRY_DSN is not set.")
+        return False
+    sentry_sdk.init(**{**options, **overrides})
+    # The global scope reaches every event and transaction, in every thread and task.
+    sentry_sdk.get_global_scope().set_tags(heroku_tags(environ))
+    return True
+
+
+# --8<-- [end:init]
+
+
+def _checked_dsn(dsn: str) -> str:
+    try:
+        Dsn(dsn)
+    except BadDsn as exc:
+        raise ImproperlyConfigured(
+            f"SENTRY_DSN is not a valid Sentry DSN ({exc}). "
+            "Expected the form https://<public_key>@<host>/<project_id>, "
+            "as shown in your Sentry project's Client Keys (DSN) settings."
+        ) from None
+    return dsn
+
+
+def _sample_rate(environ: Mapping[str, str], name: str) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return DEFAULT_TRACES_SAMPLE_RATE
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise ImproperlyConfigured(
+            f"{name} must be a number from 0 to 1 (for example 0.1), not {raw!r}."
+        )
+    return rate

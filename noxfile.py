@@ -1,0 +1,80 @@
+"""Sessions: `nox` runs lint, tests and docs; `nox -s docs-live` serves the site."""
+
+import os
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "tests", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+
+
+def install_groups(session: nox.Session, *groups: str) -> None:
+    """Install the locked versions of the project's dependencies plus these groups."""
+    args = ["uv", "sync", "--locked", "--no-install-project"]
+    for group in groups:
+        args += ["--group", group]
+    session.run_install(
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        silent=True,
+    )
+
+
+def clean_environ() -> dict[str, str | None]:
+    """Never let a developer's own Sentry or Redis settings leak into a test run."""
+    return {
+        name: None
+        for name in os.environ
+        if name.startswith(("SENTRY_", "HEROKU_")) or name in ("DYNO", "DJANGO_SETTINGS_MODULE")
+    }
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite, with 100% coverage of snippets/ required."""
+    install_groups(session, "tests")
+    session.run(
+        "pytest",
+        "--cov",
+        "--cov-report=term-missing:skip-covered",
+        *session.posargs,
+        env=clean_environ(),
+    )
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the site strictly into site/: a broken link, anchor or include fails."""
+    install_groups(session, "docs")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session(name="docs-live", python=PYTHON)
+def docs_live(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 and rebuild on every change."""
+    install_groups(session, "docs")
+    session.run(
+        "mkdocs",
+        "serve",
+        "--strict",
+        "--dev-addr",
+        "127.0.0.1:8000",
+        "--watch",
+        "snippets",
+        "--watch",
+        "example_app",
+        "--watch",
+        "tests",
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and format check over all Python, snippets included."""
+    install_groups(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

@@ -1,0 +1,46 @@
+"""A real Celery worker (in this process, solo pool) on the real Redis broker.
+
+Sentry's Celery integration patches `celery.app.trace.build_tracer`, and the testing worker
+module binds that function when it is first imported, so the integration must be set up
+before `celery.contrib.testing.worker` is imported. `celery_worker` makes sure of that.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sentry_sdk
+from sentry_sdk.integrations import _installed_integrations
+
+from redis_server import check_redis
+
+
+def _set_up_sentry_celery_integration() -> None:
+    if "celery" in _installed_integrations:
+        return
+    from sentry_sdk.integrations.celery import CeleryIntegration
+
+    sentry_sdk.init(integrations=[CeleryIntegration()])
+    sentry_sdk.get_client().close()
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_session(_redis_session_url):
+    from bahk.celery import app
+
+    app.conf.broker_url = _redis_session_url
+    _set_up_sentry_celery_integration()
+    from celery.contrib.testing.worker import start_worker
+
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        yield app
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_session, redis_url):
+    """The example app's Celery app, with a worker consuming its queue for this test.
+
+    Tasks run in the worker's thread: a task that uses the database needs
+    `@pytest.mark.django_db(transaction=True)`.
+    """
+    check_redis(redis_url)
+    return _celery_worker_session

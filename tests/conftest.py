@@ -1,0 +1,134 @@
+"""Fixtures in the style of sentry-python's own test suite.
+
+- `sentry_init(environ=None, **overrides)`: initialise Sentry with the example app's real
+  options (`bahk.sentry.init_sentry`), recording into `recorder` instead of sending.
+- `recorder`: the `RecordingTransport` of this test.
+- `wsgi`: a client for the real WSGI application (the one the SDK instruments).
+- `redis_url`: a real Redis server for the session; Django's cache points at it.
+- `celery_worker`: a real Celery worker on that Redis broker (see tests/celery_worker.py).
+- `assert_payload(name, payload)`: compare a trimmed payload with the one shown on the site.
+
+Every test starts and ends with empty Sentry scopes and no client.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+
+import pytest
+import sentry_sdk
+import sentry_sdk.scope
+
+import network_guard
+from payloads import check_payload
+from redis_server import check_redis, redis_server
+from sentry_recorder import RecordingTransport
+from wsgi_client import WSGIClient
+
+pytest_plugins = ["celery_worker"]
+
+TEST_DSN = "https://public@sentry.example.invalid/1"
+
+
+def pytest_configure(config):
+    network_guard.install()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-payloads",
+        action="store_true",
+        help="rewrite tests/payloads/*.json with the payloads recorded in this run",
+    )
+
+
+def _reset_sentry_scopes() -> None:
+    sentry_sdk.scope._global_scope = None
+    sentry_sdk.scope._isolation_scope.set(None)
+    sentry_sdk.scope._current_scope.set(None)
+
+
+@pytest.fixture(autouse=True)
+def isolated_sentry():
+    """No client and fresh scopes before and after every test."""
+    _reset_sentry_scopes()
+    yield
+    client = sentry_sdk.get_client()
+    if client.is_active():
+        client.close()
+    _reset_sentry_scopes()
+
+
+@pytest.fixture
+def network_attempts() -> Callable[[], list[tuple[str, object]]]:
+    """A function returning every socket connect and name lookup made since the test began."""
+    start = len(network_guard.ATTEMPTS)
+    return lambda: network_guard.ATTEMPTS[start:]
+
+
+@pytest.fixture
+def recorder() -> RecordingTransport:
+    return RecordingTransport()
+
+
+@pytest.fixture
+def sentry_init(recorder) -> Callable[..., None]:
+    """Initialise Sentry exactly as the example app does, plus this test's overrides."""
+    from bahk.sentry import init_sentry
+
+    def init(environ: Mapping[str, str] | None = None, **overrides) -> None:
+        env = {"SENTRY_DSN": TEST_DSN, "SENTRY_ENVIRONMENT": "test", **(environ or {})}
+        overrides.setdefault("transport", recorder)
+        assert init_sentry(env, **overrides), "Sentry did not start"
+
+    return init
+
+
+@pytest.fixture
+def wsgi() -> WSGIClient:
+    return WSGIClient()
+
+
+@pytest.fixture(scope="session")
+def _redis_session_url():
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(_redis_session_url, settings) -> str:
+    """A running Redis server, emptied for this test, used by Django's cache."""
+    check_redis(_redis_session_url)
+    import redis
+
+    redis.Redis.from_url(_redis_session_url).flushdb()
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_session_url,
+        }
+    }
+    return _redis_session_url
+
+
+@pytest.fixture
+def assert_payload(request) -> Callable[[str, object], None]:
+    update = request.config.getoption("--update-payloads")
+
+    def check(name: str, payload: object) -> None:
+        check_payload(name, payload, update=update)
+
+    return check
+
+
+@pytest.fixture
+def clean_environ(monkeypatch) -> Callable[..., None]:
+    """Remove SENTRY_* and Heroku variables from os.environ for this test."""
+
+    def clear() -> None:
+        for name in list(os.environ):
+            if name.startswith(("SENTRY_", "HEROKU_")) or name in ("DYNO", "SOURCE_VERSION"):
+                monkeypatch.delenv(name)
+
+    return clear

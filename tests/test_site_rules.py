@@ -1,0 +1,137 @@
+"""The rules that keep every line of code on the site executed and checked.
+
+1. No code typed inline in docs/**/*.md: every fenced block only includes repository files.
+2. Every file in snippets/ is included by at least one page.
+3. (In pyproject.toml, enforced by `nox -s tests`: 100% line coverage of snippets/.)
+4. Every Python snippet is used by a test in tests/docs/ that reads the recorded envelopes
+   (`recorder`) and asserts on them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+SNIPPETS = ROOT / "snippets"
+DOC_TESTS = ROOT / "tests" / "docs"
+
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+INCLUDE = re.compile(r'^\s*-{1,3}8<-{1,3}\s+"(?P<target>[^"]+)"\s*$')
+
+
+def fenced_blocks(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, body lines) of each fenced code block in a Markdown text."""
+    blocks, body, opener, start = [], [], None, 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = FENCE.match(line)
+        if opener is None:
+            if match:
+                opener, start, body = match["fence"], number, []
+        elif match and match["fence"].startswith(opener) and not match["info"].strip():
+            blocks.append((start, body))
+            opener = None
+        else:
+            body.append(line)
+    if opener is not None:
+        blocks.append((start, body))
+    return blocks
+
+
+def doc_pages() -> list[Path]:
+    return sorted(DOCS.rglob("*.md"))
+
+
+def snippet_files() -> list[Path]:
+    return sorted(
+        path
+        for path in SNIPPETS.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.name != "__init__.py"
+    )
+
+
+def included_targets() -> set[str]:
+    targets = set()
+    for page in doc_pages():
+        for line in page.read_text().splitlines():
+            if match := INCLUDE.match(line):
+                targets.add(match["target"].split(":", 1)[0])
+    return targets
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_inline_code_in_pages(page):
+    inline = [
+        f"{page.relative_to(ROOT)}:{start + offset + 1}: {line.strip()}"
+        for start, body in fenced_blocks(page.read_text())
+        for offset, line in enumerate(body)
+        if line.strip() and not INCLUDE.match(line)
+    ]
+    assert not inline, "Code typed inline; put it in snippets/ and include it:\n" + "\n".join(
+        inline
+    )
+
+
+def test_every_snippet_is_included_by_a_page():
+    targets = included_targets()
+    orphans = [
+        str(path.relative_to(ROOT))
+        for path in snippet_files()
+        if str(path.relative_to(ROOT)) not in targets
+    ]
+    assert not orphans, f"Snippets no page includes: {orphans}"
+
+
+def _snippet_module(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def _tests_asserting_on_snippets() -> dict[str, list[str]]:
+    """Map a snippet module name to the tests that use it, read `recorder` and assert."""
+    found: dict[str, list[str]] = {}
+    for test_file in sorted(DOC_TESTS.rglob("test_*.py")):
+        tree = ast.parse(test_file.read_text())
+        aliases: dict[str, str] = {}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("snippets")
+            ):
+                for name in node.names:
+                    aliases[name.asname or name.name] = f"{node.module}.{name.name}"
+            elif isinstance(node, ast.Import):
+                for name in node.names:
+                    if name.name.startswith("snippets."):
+                        aliases[name.asname or name.name] = name.name
+        for func in ast.walk(tree):
+            if not (isinstance(func, ast.FunctionDef) and func.name.startswith("test_")):
+                continue
+            names = {n.id for n in ast.walk(func) if isinstance(n, ast.Name)}
+            params = {a.arg for a in func.args.args}
+            asserts = any(isinstance(n, ast.Assert) for n in ast.walk(func))
+            if "recorder" in params | names and asserts:
+                for alias in names & aliases.keys():
+                    found.setdefault(aliases[alias], []).append(f"{test_file.name}::{func.name}")
+    return found
+
+
+def test_every_python_snippet_has_a_test_asserting_on_envelopes():
+    tested = _tests_asserting_on_snippets()
+    untested = [
+        str(path.relative_to(ROOT))
+        for path in snippet_files()
+        if path.suffix == ".py" and _snippet_module(path) not in tested
+    ]
+    assert not untested, (
+        f"Snippets with no test in tests/docs/ that uses `recorder` and asserts: {untested}"
+    )
+
+
+def test_fenced_block_parser_sees_inline_code():
+    text = '# Page\n\n```python\n--8<-- "snippets/a.py"\n```\n\n~~~bash\nrm -rf /\n~~~\n'
+    assert fenced_blocks(text) == [(3, ['--8<-- "snippets/a.py"']), (7, ["rm -rf /"])]

@@ -1,0 +1,81 @@
+"""Drive the project's real WSGI application, the entry point the Sentry SDK instruments.
+
+Django's test `Client` bypasses `WSGIHandler.__call__`, so it never produces a transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from wsgiref.util import setup_testing_defaults
+
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes = field(repr=False)
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class WSGIClient:
+    def __init__(self) -> None:
+        self.application = get_wsgi_application()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        content_type: str = "",
+    ) -> Response:
+        parts = urlsplit(url)
+        environ: dict = {
+            "REQUEST_METHOD": method.upper(),
+            "PATH_INFO": parts.path,
+            "QUERY_STRING": parts.query,
+            "SERVER_NAME": "testserver",
+            "HTTP_HOST": "testserver",
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": content_type,
+            "wsgi.input": io.BytesIO(body),
+        }
+        for name, value in (headers or {}).items():
+            key = name.upper().replace("-", "_")
+            environ[key if key in ("CONTENT_TYPE",) else f"HTTP_{key}"] = value
+        setup_testing_defaults(environ)
+
+        captured = {}
+
+        def start_response(status, response_headers, exc_info=None):
+            captured["status"] = int(status.split(" ", 1)[0])
+            captured["headers"] = dict(response_headers)
+
+        # As Django's test client does: keep the test's database connection open.
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            chunks = self.application(environ, start_response)
+            try:
+                body_out = b"".join(chunks)
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+        finally:
+            signals.request_finished.connect(close_old_connections)
+        return Response(captured["status"], captured["headers"], body_out)
+
+    def get(self, url: str, **kwargs) -> Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> Response:
+        return self.request("POST", url, **kwargs)
