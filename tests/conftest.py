@@ -6,6 +6,7 @@
 - `wsgi`: a client for the real WSGI application (the one the SDK instruments).
 - `redis_url`: a real Redis server for the session; Django's cache points at it.
 - `celery_worker`: a real Celery worker on that Redis broker (see tests/celery_worker.py).
+- `sentry_endpoint`: a loopback Sentry ingest endpoint for the SDK's real HTTP transport.
 - `assert_payload(name, payload)`: compare a trimmed payload with the one shown on the site.
 
 Every test starts and ends with empty Sentry scopes and no client.
@@ -23,6 +24,7 @@ import sentry_sdk.scope
 import network_guard
 from payloads import check_payload
 from redis_server import check_redis, redis_server
+from sentry_http_endpoint import SentryHTTPEndpoint
 from sentry_recorder import RecordingTransport
 from wsgi_client import WSGIClient
 
@@ -110,6 +112,13 @@ def redis_url(_redis_session_url, settings) -> str:
         }
     }
     return _redis_session_url
+
+
+@pytest.fixture
+def sentry_endpoint():
+    """A loopback HTTP endpoint that accepts envelopes, as sentry.io's ingest does."""
+    with SentryHTTPEndpoint() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -65,3 +65,15 @@ def test_heroku_tags_reach_every_event(sentry_init, recorder):
         "heroku_release": "v42",
         "heroku_app": "bahk-prod",
     }
+
+
+def test_real_http_transport_delivers_to_the_dsn(sentry_endpoint):
+    assert init_sentry({"SENTRY_DSN": sentry_endpoint.dsn, "SENTRY_ENVIRONMENT": "test"})
+
+    sentry_sdk.capture_message("over the wire")
+    sentry_sdk.flush()
+
+    sentry_endpoint.wait_for(lambda e: e.items("event"))
+    (event,) = sentry_endpoint.items("event")
+    assert event["message"] == "over the wire"
+    assert event["environment"] == "test"

@@ -1,0 +1,124 @@
+"""A Sentry ingest endpoint on loopback, for tests that use the SDK's real HTTP transport.
+
+    with SentryHTTPEndpoint() as endpoint:
+        sentry_sdk.init(dsn=endpoint.dsn)        # the SDK's own HttpTransport
+        ...
+        sentry_sdk.flush()
+        endpoint.wait_for(lambda e: e.items("event"))
+
+`behaviour` makes it misbehave the way a real Sentry can: "ok" (200), "rate-limited" (429 with
+Retry-After), "error" (500) or "stall" (answer only after `stall_seconds`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+from sentry_sdk.envelope import Envelope
+
+Behaviour = Literal["ok", "rate-limited", "error", "stall"]
+
+
+def _decode(body: bytes, encoding: str) -> bytes:
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "deflate":
+        return zlib.decompress(body)
+    if encoding == "br":
+        import brotli  # only when the SDK found brotli installed
+
+        return brotli.decompress(body)
+    return body
+
+
+class SentryHTTPEndpoint:
+    def __init__(self, behaviour: Behaviour = "ok", stall_seconds: float = 5.0) -> None:
+        self.behaviour = behaviour
+        self.stall_seconds = stall_seconds
+        self.envelopes: list[Envelope] = []
+        self.requests = 0
+        self._changed = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def dsn(self) -> str:
+        return f"http://public@127.0.0.1:{self.port}/1"
+
+    def __enter__(self) -> SentryHTTPEndpoint:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def items(self, item_type: str | None = None) -> list[dict[str, Any]]:
+        with self._changed:
+            envelopes = list(self.envelopes)
+        return [
+            json.loads(item.get_bytes())
+            for envelope in envelopes
+            for item in envelope.items
+            if item_type is None or item.type == item_type
+        ]
+
+    def wait_for(
+        self, condition: Callable[[SentryHTTPEndpoint], bool], timeout: float = 15.0
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition(self):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"Nothing matching arrived at {self.dsn} within {timeout} s "
+                        f"({self.requests} requests received)"
+                    )
+                self._changed.wait(remaining)
+
+    def _record(self, envelope: Envelope) -> None:
+        with self._changed:
+            self.requests += 1
+            self.envelopes.append(envelope)
+            self._changed.notify_all()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = _decode(self.rfile.read(length), self.headers.get("Content-Encoding", ""))
+                if endpoint.behaviour == "stall":
+                    time.sleep(endpoint.stall_seconds)
+                endpoint._record(Envelope.deserialize(body))
+                if endpoint.behaviour == "rate-limited":
+                    self.send_response(429)
+                    self.send_header("Retry-After", "60")
+                    self.send_header("X-Sentry-Rate-Limits", "60::organization")
+                elif endpoint.behaviour == "error":
+                    self.send_response(500)
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
