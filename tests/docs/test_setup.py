@@ -1,0 +1,211 @@
+"""docs/setup.md"""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import sentry_sdk
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from sentry_sdk.integrations.celery import CeleryIntegration
+
+from bahk.sentry import init_sentry
+from payloads import trim
+from snippets.setup import sdk_defaults
+
+DSN = "https://public@sentry.example.invalid/1"
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def test_unset_dsn_means_sentry_is_off_and_silent(clean_environ, network_attempts):
+    clean_environ()
+
+    assert init_sentry({}) is False
+
+    assert not sentry_sdk.get_client().is_active()
+    assert sentry_sdk.capture_exception(ZeroDivisionError("unheard")) is None
+    assert network_attempts() == []
+
+
+def test_sdk_alone_reads_dsn_from_environment_and_says_production(
+    clean_environ, monkeypatch, recorder, assert_payload
+):
+    clean_environ()
+    monkeypatch.setenv("SENTRY_DSN", DSN)
+
+    sdk_defaults.init_with_sdk_defaults(transport=recorder)
+    sentry_sdk.capture_message("Where does this come from?")
+
+    (event,) = recorder.events()
+    assert event["environment"] == "production"
+    # Installed packages switch their integrations on without being listed...
+    assert {"django", "celery", "redis"} <= set(event["sdk"]["integrations"])
+    # ...but with their default options: no beat check-ins.
+    assert sentry_sdk.get_client().get_integration(CeleryIntegration).monitor_beat_tasks is False
+    assert_payload("setup/sdk_defaults", trim(event, "message", "environment", "sdk.integrations"))
+
+
+def test_app_defaults_to_development(clean_environ, recorder):
+    clean_environ()
+
+    assert init_sentry({"SENTRY_DSN": DSN}, transport=recorder)
+    sentry_sdk.capture_message("Where does this come from?")
+
+    (event,) = recorder.events()
+    assert event["environment"] == "development"
+    client = sentry_sdk.get_client()
+    assert client.get_integration(CeleryIntegration).monitor_beat_tasks is True
+    assert client.options["traces_sample_rate"] == 0.1
+    assert {"django", "celery", "redis"} <= set(event["sdk"]["integrations"])
+
+
+def test_sentry_environment_names_the_environment(sentry_init, recorder):
+    sentry_init({"SENTRY_ENVIRONMENT": "staging"})
+
+    sentry_sdk.capture_message("hello")
+
+    assert recorder.events()[0]["environment"] == "staging"
+
+
+def test_sentry_release_wins_over_everything(sentry_init, recorder, monkeypatch, clean_environ):
+    clean_environ()
+    monkeypatch.setenv("HEROKU_BUILD_COMMIT", "b" * 40)
+    sentry_init({"SENTRY_RELEASE": "bahk@2.4.0"})
+
+    sentry_sdk.capture_message("hello")
+
+    assert recorder.events()[0]["release"] == "bahk@2.4.0"
+
+
+@pytest.mark.parametrize(
+    ("heroku_environ", "expected"),
+    [
+        ({"HEROKU_BUILD_COMMIT": "b" * 40}, "b" * 40),
+        ({"HEROKU_SLUG_COMMIT": "5" * 40}, "5" * 40),
+        ({"HEROKU_BUILD_COMMIT": "b" * 40, "HEROKU_SLUG_COMMIT": "5" * 40}, "b" * 40),
+    ],
+    ids=["build-commit", "deprecated-slug-commit", "build-commit-first"],
+)
+def test_release_detected_from_heroku_outside_a_git_checkout(
+    sentry_init, recorder, monkeypatch, clean_environ, tmp_path, heroku_environ, expected
+):
+    clean_environ()
+    monkeypatch.chdir(tmp_path)  # like a dyno: the slug is not a git checkout
+    for name, value in heroku_environ.items():
+        monkeypatch.setenv(name, value)
+    sentry_init()
+
+    sentry_sdk.capture_message("hello")
+
+    assert recorder.events()[0]["release"] == expected
+
+
+def test_git_checkout_wins_over_heroku_variables(sentry_init, recorder, monkeypatch, clean_environ):
+    clean_environ()
+    monkeypatch.chdir(REPOSITORY)
+    monkeypatch.setenv("HEROKU_BUILD_COMMIT", "b" * 40)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    sentry_init()
+
+    sentry_sdk.capture_message("hello")
+
+    assert recorder.events()[0]["release"] == head
+
+
+def test_no_release_at_all_outside_git_without_variables(
+    sentry_init, recorder, monkeypatch, clean_environ, tmp_path
+):
+    clean_environ()
+    monkeypatch.chdir(tmp_path)
+    sentry_init()
+
+    sentry_sdk.capture_message("hello")
+
+    assert "release" not in recorder.events()[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("raw", "transactions"), [("1.0", 1), ("0", 0)])
+def test_app_reads_traces_sample_rate(sentry_init, recorder, wsgi, raw, transactions):
+    sentry_init({"SENTRY_TRACES_SAMPLE_RATE": raw})
+
+    wsgi.get("/admin/login/")
+
+    assert sentry_sdk.get_client().options["traces_sample_rate"] == float(raw)
+    assert len(recorder.transactions()) == transactions
+
+
+@pytest.mark.django_db
+def test_sdk_alone_ignores_traces_sample_rate_variable(clean_environ, monkeypatch, recorder, wsgi):
+    clean_environ()
+    monkeypatch.setenv("SENTRY_DSN", DSN)
+    monkeypatch.setenv("SENTRY_TRACES_SAMPLE_RATE", "1.0")
+    sdk_defaults.init_with_sdk_defaults(transport=recorder)
+
+    wsgi.get("/admin/login/")
+
+    assert sentry_sdk.get_client().options["traces_sample_rate"] is None
+    assert recorder.transactions() == []
+
+
+@pytest.mark.parametrize("raw", ["1.5", "10%"])
+def test_traces_sample_rate_outside_0_to_1_fails_at_startup(raw):
+    with pytest.raises(ImproperlyConfigured, match="SENTRY_TRACES_SAMPLE_RATE must be a number"):
+        init_sentry({"SENTRY_DSN": DSN, "SENTRY_TRACES_SAMPLE_RATE": raw})
+    assert not sentry_sdk.get_client().is_active()
+
+
+def test_redis_integration_records_cache_commands(sentry_init, recorder, redis_url):
+    sentry_init(traces_sample_rate=1.0)
+
+    with sentry_sdk.start_transaction(name="warm the cache"):
+        cache.set("greeting", "salam")
+        cache.get("greeting")
+
+    commands = [span["description"] for span in recorder.spans(op="db.redis")]
+    assert any(command.startswith("SET") for command in commands)
+    assert any(command.startswith("GET") for command in commands)
+
+
+@pytest.mark.django_db
+def test_sentry_debug_sends_unhandled_error_and_transaction(
+    sentry_init, recorder, wsgi, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0)
+
+    response = wsgi.get("/sentry-debug/")
+
+    assert response.status == 500
+    (event,) = recorder.events()
+    (exception,) = event["exception"]["values"]
+    assert exception["type"] == "ZeroDivisionError"
+    assert exception["mechanism"]["handled"] is False
+    assert event["transaction"] == "/sentry-debug/"
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == "/sentry-debug/"
+    assert transaction["contexts"]["trace"]["op"] == "http.server"
+    assert_payload(
+        "setup/sentry_debug",
+        {
+            "error": trim(
+                event,
+                "level",
+                "environment",
+                "transaction",
+                "exception.values[].type",
+                "exception.values[].value",
+                "exception.values[].mechanism",
+                "request.method",
+                "request.url",
+            ),
+            "transaction": trim(
+                transaction,
+                "transaction",
+                "contexts.trace.op",
+                "contexts.trace.status",
+                "contexts.response.status_code",
+            ),
+        },
+    )
