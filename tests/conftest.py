@@ -34,7 +34,7 @@ TEST_DSN = "https://public@sentry.example.invalid/1"
 
 
 def pytest_configure(config):
-    network_guard.install()
+    network_guard.install(config)
 
 
 def pytest_addoption(parser):
