@@ -1,0 +1,84 @@
+"""docs/heroku.md"""
+
+import threading
+
+import pytest
+from celery.beat import Scheduler
+
+from payloads import trim
+
+DYNO_METADATA = {"HEROKU_RELEASE_VERSION": "v42", "HEROKU_APP_NAME": "bahk-prod"}
+TASK = "hub.tasks.update_fast_maps"
+
+
+def _task_transactions(recorder):
+    return [t for t in recorder.transactions() if t["transaction"] == TASK]
+
+
+@pytest.mark.django_db
+def test_web_dyno_error_carries_the_four_tags(sentry_init, recorder, wsgi, assert_payload):
+    sentry_init({"DYNO": "web.1", **DYNO_METADATA})
+
+    wsgi.get("/sentry-debug/")
+
+    (event,) = recorder.events()
+    assert event["tags"] == {
+        "dyno": "web.1",
+        "dyno_type": "web",
+        "heroku_release": "v42",
+        "heroku_app": "bahk-prod",
+    }
+    assert_payload("heroku/web_error_tags", trim(event, "transaction", "tags"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_dyno_task_carries_the_tags_in_the_worker_thread(
+    sentry_init, recorder, celery_worker, assert_payload
+):
+    from hub.tasks import update_fast_maps
+
+    sentry_init({"DYNO": "worker.1", **DYNO_METADATA}, traces_sample_rate=1.0)
+
+    update_fast_maps.delay()
+    recorder.wait_for(_task_transactions)
+
+    (transaction,) = _task_transactions(recorder)
+    assert transaction["tags"]["dyno"] == "worker.1"
+    assert transaction["tags"]["dyno_type"] == "worker"
+    assert transaction["tags"]["heroku_release"] == "v42"
+    assert transaction["tags"]["heroku_app"] == "bahk-prod"
+    # The task ran in the worker's thread, not in this test's thread.
+    assert transaction["contexts"]["trace"]["data"]["thread.id"] != str(threading.get_ident())
+    assert_payload(
+        "heroku/worker_task_tags", trim(transaction, "transaction", "contexts.trace.op", "tags")
+    )
+
+
+def test_without_dyno_metadata_only_the_dyno_tags(sentry_init, recorder, wsgi):
+    import sentry_sdk
+
+    sentry_init({"DYNO": "run.4213"})
+
+    sentry_sdk.capture_message("from a one-off dyno")
+
+    assert recorder.events()[0]["tags"] == {"dyno": "run.4213", "dyno_type": "run"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beat_processes_run_every_task_twice(sentry_init, recorder, celery_worker):
+    sentry_init({"DYNO": "beat.1"})
+    name = "hourly-fast-map-updates"
+
+    for _beat_process in range(2):
+        scheduler = Scheduler(celery_worker, lazy=True)
+        scheduler.setup_schedule()
+        scheduler.apply_entry(scheduler.schedule[name], producer=None)
+
+    def both_finished(r):
+        return len([c for c in r.check_ins() if c["status"] == "ok"]) == 2
+
+    recorder.wait_for(both_finished)
+    check_ins = [c for c in recorder.check_ins() if c["monitor_slug"] == name]
+    assert [c["status"] for c in check_ins].count("in_progress") == 2
+    assert [c["status"] for c in check_ins].count("ok") == 2
+    assert len({c["check_in_id"] for c in check_ins}) == 2
