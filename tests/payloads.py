@@ -10,9 +10,13 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import sysconfig
+import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
 PAYLOADS_DIR = Path(__file__).parent / "payloads"
 UPDATE_HINT = "run `nox -s tests -- --update-payloads` to record it"
 
@@ -25,6 +29,8 @@ _PLACEHOLDERS = {
     "timestamp": "<timestamp>",
     "start_timestamp": "<timestamp>",
     "duration": "<duration>",
+    "exclusive_time": "<duration>",
+    "messaging.message.receive.latency": "<duration>",
     "thread.id": "<thread_id>",
     "thread_id": "<thread_id>",
     "release": "<release>",
@@ -33,50 +39,151 @@ _PLACEHOLDERS = {
     "server_name": "<server_name>",
     "sent_at": "<timestamp>",
 }
+# Placeholders that depend on where a value sits, not only on its key.
+_PATH_PLACEHOLDERS = {
+    ("contexts", "runtime", "build"): "<python_build>",
+    ("contexts", "runtime", "raw_description"): "<python_build>",
+    ("extra", "sys.argv"): ["<argv>"],
+}
+# Ports of the loopback servers tests start (Redis, the ingest endpoint) are chosen at random;
+# 80 and 443 are the WSGI client's defaults, not servers, and stay.
+_PORT_KEY = re.compile(r"(^|[._])port$", re.IGNORECASE)
+_KEPT_PORTS = {80, 443, "80", "443"}
 _HEX_ID = re.compile(r"\b[0-9a-f]{16,32}\b")
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _MEMORY_ADDRESS = re.compile(r"0x[0-9a-f]{6,16}")
+_LOOPBACK_PORT = re.compile(r"\b(127\.0\.0\.1|localhost|\[::1\]):\d+")
+_THREAD_NAME = re.compile(r"\bThread-\d+")
+_THREAD_IDENT = re.compile(r"\b(started(?: daemon)?) \d+")
 
 
-def normalise(value: Any, key: str | None = None) -> Any:
-    """Replace what changes from run to run (ids, times, versions, addresses) by placeholders."""
-    if key in _PLACEHOLDERS and value is not None and not isinstance(value, dict | list):
-        return _PLACEHOLDERS[key]
+def _path_prefixes() -> list[tuple[str, str]]:
+    """Absolute directories of this machine, longest first, and what they become."""
+    paths = sysconfig.get_paths()
+    prefixes = {
+        paths["purelib"]: "site-packages",
+        paths["platlib"]: "site-packages",
+        paths["stdlib"]: "<stdlib>",
+        paths["platstdlib"]: "<stdlib>",
+        str(ROOT): "",
+        tempfile.gettempdir(): "<tmp>",
+    }
+    return sorted(prefixes.items(), key=lambda item: len(item[0]), reverse=True)
+
+
+def _project_dependencies() -> set[str]:
+    """The example app's own dependencies (pyproject's [project] table), normalised names."""
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        requirements = tomllib.load(file)["project"]["dependencies"]
+    return {_distribution_name(re.split(r"[<>=!~;\[ ]", r, maxsplit=1)[0]) for r in requirements}
+
+
+def _distribution_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+_PREFIXES = _path_prefixes()
+_APP_DEPENDENCIES = _project_dependencies()
+
+
+def normalise(value: Any) -> Any:
+    """Replace what changes from run to run or machine to machine by placeholders.
+
+    Ids, timestamps, durations, thread ids and names, release, SDK and Python versions,
+    memory addresses, ports of loopback servers, absolute paths (made relative to the
+    repository, site-packages or the standard library) and the command line. `modules` keeps
+    the app's own dependencies only (the rest differs between the tests, docs and developer
+    environments), each with its version replaced.
+    """
+    return _normalise(value, ())
+
+
+def _normalise(value: Any, path: tuple[str, ...]) -> Any:
+    key = path[-1] if path else None
+    if value is None:
+        return None
+    if path in _PATH_PLACEHOLDERS:
+        return _PATH_PLACEHOLDERS[path]
+    if path == ("modules",) and isinstance(value, dict):
+        return {
+            name: "<version>"
+            for name in sorted(value)
+            if _distribution_name(name) in _APP_DEPENDENCIES
+        }
     if isinstance(value, dict):
-        return {k: normalise(v, k) for k, v in sorted(value.items())}
+        return {k: _normalise(v, (*path, k)) for k, v in sorted(value.items())}
     if isinstance(value, list):
-        return [normalise(v) for v in value]
+        return [_normalise(v, path) for v in value]
+    if key in _PLACEHOLDERS:
+        return _PLACEHOLDERS[key]
+    if key and _PORT_KEY.search(key) and value not in _KEPT_PORTS:
+        return "<port>"
     if isinstance(value, str):
-        value = _HEX_ID.sub("<id>", value)
-        return _MEMORY_ADDRESS.sub("0x<address>", value)
+        return _normalise_text(value)
     return value
 
 
+def _normalise_text(text: str) -> str:
+    for prefix, replacement in _PREFIXES:
+        text = text.replace(prefix + "/", f"{replacement}/" if replacement else "")
+    text = _UUID.sub("<uuid>", text)
+    text = _HEX_ID.sub("<id>", text)
+    text = _MEMORY_ADDRESS.sub("0x<address>", text)
+    text = _LOOPBACK_PORT.sub(r"\1:<port>", text)
+    text = _THREAD_NAME.sub("Thread-<n>", text)
+    return _THREAD_IDENT.sub(r"\1 <thread_id>", text)
+
+
 def trim(payload: dict[str, Any], *paths: str) -> dict[str, Any]:
-    """Keep only the given dotted paths; `spans[].op` keeps `op` of every span."""
+    """Keep only the given dotted paths; `spans[].op` keeps `op` of every span.
+
+    Keys that contain dots are found too: `spans[].data.db.system` reads `data["db.system"]`.
+    A path that matches nothing raises KeyError, so a typo cannot silently empty a panel.
+    """
     result: dict[str, Any] = {}
     for path in paths:
-        _copy_path(payload, result, path.split("."))
+        if not _copy_path(payload, result, path.split(".")):
+            raise KeyError(f"{path!r} matches nothing in the payload")
     return result
 
 
-def _copy_path(source: Any, target: dict[str, Any], parts: list[str]) -> None:
-    head, rest = parts[0], parts[1:]
-    if head.endswith("[]"):
-        name = head[:-2]
-        items = source.get(name) if isinstance(source, dict) else None
-        if not isinstance(items, list):
-            return
-        existing = target.setdefault(name, [{} for _ in items])
-        for item, out in zip(items, existing, strict=True):
-            if rest:
-                _copy_path(item, out, rest)
-        return
-    if not isinstance(source, dict) or head not in source:
-        return
+def _split_key(source: Any, parts: list[str]) -> tuple[str, bool, list[str]] | None:
+    """The longest run of `parts` that names a key of `source`: (key, is_list, rest)."""
+    if not isinstance(source, dict):
+        return None
+    for size in range(len(parts), 0, -1):
+        head = ".".join(parts[:size])
+        is_list = head.endswith("[]")
+        key = head[:-2] if is_list else head
+        if key in source:
+            return key, is_list, parts[size:]
+    return None
+
+
+def _copy_path(source: Any, target: dict[str, Any], parts: list[str]) -> bool:
+    """Copy what `parts` names from source into target; return whether anything matched."""
+    found = _split_key(source, parts)
+    if found is None:
+        return False
+    key, is_list, rest = found
+    value = source[key]
+    if is_list:
+        if not isinstance(value, list):
+            return False
+        if not rest:
+            target[key] = value
+            return True
+        existing = target.setdefault(key, [{} for _ in value])
+        copied = [_copy_path(item, out, rest) for item, out in zip(value, existing, strict=True)]
+        return any(copied)
     if not rest:
-        target[head] = source[head]
-    else:
-        _copy_path(source[head], target.setdefault(head, {}), rest)
+        target[key] = value
+        return True
+    child = target.get(key, {})
+    if not _copy_path(value, child, rest):
+        return False
+    target[key] = child
+    return True
 
 
 def render(payload: Any) -> str:

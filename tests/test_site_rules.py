@@ -5,6 +5,8 @@
 3. (In pyproject.toml, enforced by `nox -s tests`: 100% line coverage of snippets/.)
 4. Every Python snippet is used by a test in tests/docs/ that reads the recorded envelopes
    (`recorder`) and asserts on them.
+5. Every recorded payload in tests/payloads/ is shown by a page and written by a test
+   (`assert_payload("<page>/<name>", ...)` in tests/docs/ or tests/app/): none is stale.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SNIPPETS = ROOT / "snippets"
 DOC_TESTS = ROOT / "tests" / "docs"
+PAYLOADS = ROOT / "tests" / "payloads"
+PAYLOAD_WRITERS = [DOC_TESTS, ROOT / "tests" / "app"]
 
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 INCLUDE = re.compile(r'^\s*-{1,3}8<-{1,3}\s+"(?P<target>[^"]+)"\s*$')
@@ -135,3 +139,38 @@ def test_every_python_snippet_has_a_test_asserting_on_envelopes():
 def test_fenced_block_parser_sees_inline_code():
     text = '# Page\n\n```python\n--8<-- "snippets/a.py"\n```\n\n~~~bash\nrm -rf /\n~~~\n'
     assert fenced_blocks(text) == [(3, ['--8<-- "snippets/a.py"']), (7, ["rm -rf /"])]
+
+
+def payload_files() -> list[Path]:
+    return sorted(PAYLOADS.rglob("*.json"))
+
+
+def test_every_payload_file_is_shown_by_a_page():
+    targets = included_targets()
+    unshown = [
+        str(path.relative_to(ROOT))
+        for path in payload_files()
+        if str(path.relative_to(ROOT)) not in targets
+    ]
+    assert not unshown, f"Recorded payloads no page includes (stale? delete them): {unshown}"
+
+
+def _string_literals(directory: Path) -> set[str]:
+    return {
+        node.value
+        for test_file in directory.rglob("*.py")
+        for node in ast.walk(ast.parse(test_file.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    }
+
+
+def test_every_payload_file_is_written_by_a_test():
+    names = set().union(*(_string_literals(directory) for directory in PAYLOAD_WRITERS))
+    unwritten = [
+        str(path.relative_to(ROOT))
+        for path in payload_files()
+        if path.relative_to(PAYLOADS).with_suffix("").as_posix() not in names
+    ]
+    assert not unwritten, (
+        f"Payload files no test writes with assert_payload (stale? delete them): {unwritten}"
+    )
