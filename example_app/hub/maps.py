@@ -5,6 +5,7 @@ from django.db.models import Avg, Count
 
 from hub.models import Fast
 
+# --8<-- [start:cache-key]
 MAP_CACHE_SECONDS = 60 * 60
 
 
@@ -12,6 +13,10 @@ def map_cache_key(fast_id: int) -> str:
     return f"fast:{fast_id}:participants-map"
 
 
+# --8<-- [end:cache-key]
+
+
+# --8<-- [start:build]
 def build_participants_map(fast: Fast) -> dict:
     """Group participants by city; never expose a participant's name or email."""
     cities = (
@@ -38,3 +43,6 @@ def refresh_participants_map(fast: Fast) -> dict:
     data = build_participants_map(fast)
     cache.set(map_cache_key(fast.id), data, MAP_CACHE_SECONDS)
     return data
+
+
+# --8<-- [end:build]

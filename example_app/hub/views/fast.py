@@ -13,21 +13,46 @@ class FastParticipantsMapView(View):
     """GET /api/fasts/<fast_id>/participants/map/: JSON points for the fast's map."""
 
     def get(self, request, fast_id):
+        # --8<-- [start:tag]
         sentry_sdk.set_tag("fast_id", fast_id)
         sentry_sdk.add_breadcrumb(
             category="map", message=f"Participants map requested for fast {fast_id}"
         )
+        # --8<-- [end:tag]
 
+        # --8<-- [start:cache]
         data = cache.get(map_cache_key(fast_id))
         if data is None:
             sentry_sdk.add_breadcrumb(category="map", message="Map cache miss: rebuilding")
-            fast = get_object_or_404(Fast, pk=fast_id)
-            with sentry_sdk.start_span(op="map.build", name="Build participants map") as span:
-                data = refresh_participants_map(fast)
-                span.set_data("points", len(data["points"]))
+            data = self.build_map(fast_id)
+        else:
+            sentry_sdk.add_breadcrumb(category="map", message="Map served from cache")
+        # --8<-- [end:cache]
 
-        sentry_sdk.set_context("participants_map", {"points": len(data["points"])})
+        # --8<-- [start:result]
+        sentry_sdk.set_context(
+            "participants_map", {"points": len(data["points"]), "participants": data["total"]}
+        )
         return JsonResponse(data)
+        # --8<-- [end:result]
+
+    # --8<-- [start:build]
+    def build_map(self, fast_id):
+        fast = get_object_or_404(Fast, pk=fast_id)
+        sentry_sdk.set_context(
+            "fast",
+            {
+                "name": fast.name,
+                "starts_on": fast.starts_on.isoformat(),
+                "ends_on": fast.ends_on.isoformat(),
+            },
+        )
+        with sentry_sdk.start_span(op="map.build", name="Build participants map") as span:
+            data = refresh_participants_map(fast)
+            span.set_data("points", len(data["points"]))
+        return data
+
+    # --8<-- [end:build]
 
 
 # --8<-- [end:view]

@@ -1,0 +1,11 @@
+"""bahk/sentry.py's integrations, with a span for every Django cache call."""
+
+from sentry_sdk.integrations.celery import CeleryIntegration
+from sentry_sdk.integrations.django import DjangoIntegration
+from sentry_sdk.integrations.redis import RedisIntegration
+
+INTEGRATIONS = [
+    DjangoIntegration(cache_spans=True),
+    CeleryIntegration(monitor_beat_tasks=True),
+    RedisIntegration(),
+]

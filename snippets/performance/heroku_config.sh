@@ -1,0 +1,1 @@
+heroku config:set SENTRY_ENVIRONMENT=production SENTRY_TRACES_SAMPLE_RATE=0.05

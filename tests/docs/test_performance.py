@@ -1,0 +1,339 @@
+"""docs/performance.md"""
+
+import datetime
+import shlex
+from pathlib import Path
+
+import pytest
+import sentry_sdk
+
+from hub.models import Fast, Participant
+from hub.tasks import send_daily_fast_notifications, update_fast_maps
+from payloads import trim
+from snippets.performance import (
+    before_send_transaction,
+    cache_spans,
+    middleware_spans,
+    traces_sampler,
+    transactions_and_spans,
+)
+from wsgi_client import WSGIClient
+
+SNIPPETS = Path(__file__).resolve().parents[2] / "snippets" / "performance"
+MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
+
+
+def create_fast(fast_id=1, name="Ramadan 2026", cities=("Paris", "Cairo")) -> Fast:
+    # A fixed id keeps the recorded payloads (cache keys) the same in every run.
+    fast = Fast.objects.create(
+        id=fast_id,
+        name=name,
+        starts_on=datetime.date(2026, 2, 18),
+        ends_on=datetime.date(2026, 3, 19),
+    )
+    for number, city in enumerate(cities):
+        Participant.objects.create(
+            fast=fast,
+            display_name=f"Participant {number}",
+            email=f"participant{number}@example.org",
+            city=city,
+            latitude=10 + number,
+            longitude=20 + number,
+        )
+    return fast
+
+
+def map_url(fast: Fast) -> str:
+    return MAP_ROUTE.format(fast_id=fast.id)
+
+
+def ops(transaction: dict) -> list[str]:
+    return [span["op"] for span in transaction["spans"]]
+
+
+def children(transaction: dict, parent: dict) -> list[dict]:
+    return [span for span in transaction["spans"] if span["parent_span_id"] == parent["span_id"]]
+
+
+def environ_from(path: Path) -> dict[str, str]:
+    """The NAME=value pairs of a .env file or of a `heroku config:set` command."""
+    words = shlex.split(path.read_text())
+    return dict(word.split("=", 1) for word in words if "=" in word)
+
+
+@pytest.mark.django_db
+def test_transaction_with_nested_spans(sentry_init, recorder, assert_payload):
+    sentry_init(traces_sample_rate=1.0)
+    create_fast(1, "Ramadan 2026", cities=("Paris", "Cairo"))
+    create_fast(2, "Lent 2026", cities=("Rome",))
+
+    assert transactions_and_spans.count_participants() == {"Ramadan 2026": 2, "Lent 2026": 1}
+
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == "Count participants"
+    assert transaction["contexts"]["trace"]["op"] == "task"
+    root_id = transaction["contexts"]["trace"]["span_id"]
+    by_op = {}
+    for span in transaction["spans"]:
+        by_op.setdefault(span["op"], []).append(span)
+    (load,) = by_op["fasts.load"]
+    (count_each,) = by_op["fasts.count"]
+    assert load["description"] == "Load fasts"
+    assert load["parent_span_id"] == count_each["parent_span_id"] == root_id
+    # Spans nest: the integrations' db spans sit inside the span that ran the query.
+    assert [span["op"] for span in children(transaction, load)] == ["db"]
+    per_fast = children(transaction, count_each)
+    assert [span["description"] for span in per_fast] == ["Ramadan 2026", "Lent 2026"]
+    assert all(
+        [child["op"] for child in children(transaction, span)] == ["db"] for span in per_fast
+    )
+    assert_payload(
+        "performance/transactions_and_spans",
+        trim(transaction, "transaction", "contexts.trace.op", "spans[].op", "spans[].description"),
+    )
+
+
+def test_span_description_is_deprecated(sentry_init, recorder):
+    sentry_init(traces_sample_rate=1.0)
+
+    with sentry_sdk.start_transaction(op="task", name="Old style"):
+        with pytest.warns(DeprecationWarning, match="Please use `name` instead"):
+            with sentry_sdk.start_span(op="fasts.load", description="Load fasts"):
+                pass
+
+    (span,) = recorder.spans(op="fasts.load")
+    assert span["description"] == "Load fasts"
+
+
+@pytest.mark.django_db
+def test_request_transaction_has_db_and_redis_spans(
+    sentry_init, recorder, redis_url, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0)
+    wsgi = WSGIClient()  # after init, so that every patch applies to this application
+    fast = create_fast()
+
+    assert wsgi.get(map_url(fast)).status == 200
+
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == MAP_ROUTE
+    assert transaction["contexts"]["trace"]["op"] == "http.server"
+    assert {"db", "db.redis", "map.build", "event.django"} <= set(ops(transaction))
+    assert [span["description"] for span in recorder.spans(op="db")] == [
+        'SELECT "hub_fast"."id", "hub_fast"."name", "hub_fast"."starts_on", "hub_fast"."ends_on" '
+        'FROM "hub_fast" WHERE "hub_fast"."id" = %s LIMIT 21',
+        'SELECT "hub_participant"."city" AS "city", COUNT("hub_participant"."id") AS "count", '
+        '(CAST(AVG("hub_participant"."latitude") AS NUMERIC)) AS "lat", '
+        '(CAST(AVG("hub_participant"."longitude") AS NUMERIC)) AS "lng" '
+        'FROM "hub_participant" WHERE "hub_participant"."fast_id" = %s '
+        "GROUP BY 1 ORDER BY 1 ASC",
+    ]
+    # Off by default: cache spans, middleware spans and the view's render span.
+    assert not {"cache.get", "cache.put", "middleware.django", "view.render"} & set(
+        ops(transaction)
+    )
+    assert_payload(
+        "performance/request_transaction",
+        trim(
+            transaction,
+            "transaction",
+            "contexts.trace.op",
+            "contexts.trace.status",
+            "spans[].op",
+            "spans[].description",
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_cache_spans_show_hits_and_misses(sentry_init, recorder, redis_url, assert_payload):
+    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.INTEGRATIONS)
+    wsgi = WSGIClient()
+    fast = create_fast()
+
+    wsgi.get(map_url(fast))  # cache miss: the map is built and stored
+    wsgi.get(map_url(fast))  # cache hit
+
+    miss, hit = recorder.transactions()
+    key = f"fast:{fast.id}:participants-map"
+
+    def cache_spans_of(transaction):
+        return [
+            {
+                "op": span["op"],
+                "description": span["description"],
+                "data": {k: v for k, v in span["data"].items() if k.startswith("cache.")},
+            }
+            for span in transaction["spans"]
+            if span["op"].startswith("cache.")
+        ]
+
+    assert [
+        (s["op"], s["description"], s["data"].get("cache.hit")) for s in cache_spans_of(miss)
+    ] == [
+        ("cache.get", key, False),
+        ("cache.put", key, None),
+    ]
+    assert [(s["op"], s["data"]["cache.hit"]) for s in cache_spans_of(hit)] == [("cache.get", True)]
+    assert "middleware.django" not in ops(miss)
+    assert_payload(
+        "performance/cache_spans",
+        {"first_request": cache_spans_of(miss), "second_request": cache_spans_of(hit)},
+    )
+
+
+@pytest.mark.django_db
+def test_middleware_spans_when_enabled(sentry_init, recorder, redis_url, assert_payload):
+    sentry_init(traces_sample_rate=1.0, integrations=middleware_spans.INTEGRATIONS)
+    wsgi = WSGIClient()
+    fast = create_fast()
+
+    wsgi.get(map_url(fast))
+
+    (transaction,) = recorder.transactions()
+    middleware_names = {span["description"] for span in recorder.spans(op="middleware.django")}
+    assert {
+        "django.middleware.security.SecurityMiddleware.__call__",
+        "django.contrib.sessions.middleware.SessionMiddleware.__call__",
+        "django.middleware.csrf.CsrfViewMiddleware.process_view",
+    } <= middleware_names
+    (render,) = recorder.spans(op="view.render")
+    assert render["description"] == "fast-participants-map"
+    assert "cache.get" not in ops(transaction)
+    assert_payload(
+        "performance/middleware_spans",
+        trim(transaction, "spans[].op", "spans[].description"),
+    )
+
+
+@pytest.mark.django_db
+def test_sample_rate_per_environment(sentry_init, recorder, redis_url, assert_payload):
+    development = environ_from(SNIPPETS / "development.env")
+    sentry_init(environ=development)
+    wsgi = WSGIClient()
+
+    wsgi.get(map_url(create_fast()))
+
+    # Every request is traced in development.
+    (transaction,) = recorder.transactions()
+    (envelope,) = [e for e in recorder.envelopes if e.items[0].type == "transaction"]
+    trace_header = envelope.headers["trace"]
+    assert trace_header["environment"] == transaction["environment"] == "development"
+    assert trace_header["sample_rate"] == "1.0"
+    assert trace_header["sampled"] == "true"
+    assert_payload(
+        "performance/sample_rate_development",
+        trim(envelope.headers, "trace.environment", "trace.sample_rate", "trace.sampled"),
+    )
+
+
+def test_sample_rate_in_production_and_by_default(sentry_init):
+    production = environ_from(SNIPPETS / "heroku_config.sh")
+    assert production == {"SENTRY_ENVIRONMENT": "production", "SENTRY_TRACES_SAMPLE_RATE": "0.05"}
+    sentry_init(environ=production)
+    assert sentry_sdk.get_client().options["traces_sample_rate"] == 0.05
+    with sentry_sdk.start_transaction(op="task", name="Sampled at the production rate") as span:
+        assert span.sample_rate == 0.05
+    sentry_sdk.get_client().close()
+
+    sentry_init(environ={"SENTRY_TRACES_SAMPLE_RATE": ""})
+    assert sentry_sdk.get_client().options["traces_sample_rate"] == 0.1
+
+
+@pytest.mark.django_db
+def test_no_sample_rate_means_no_transactions(sentry_init, recorder):
+    sentry_init(traces_sample_rate=None)
+    wsgi = WSGIClient()
+
+    with sentry_sdk.start_transaction(op="task", name="Never sent"):
+        with sentry_sdk.start_span(op="fasts.load", name="Load fasts"):
+            pass
+    response = wsgi.get("/sentry-debug/")
+
+    assert response.status == 500
+    assert recorder.transactions() == []
+    # Errors are still reported.
+    (event,) = recorder.events()
+    assert event["exception"]["values"][0]["type"] == "ZeroDivisionError"
+
+
+@pytest.mark.django_db
+def test_without_a_sampler_every_route_is_traced(sentry_init, recorder):
+    sentry_init(traces_sample_rate=1.0)
+    wsgi = WSGIClient()
+
+    assert wsgi.get("/health/").status == 404  # bahk has no such route: the path alone matters
+    assert wsgi.get("/admin/").status == 302
+
+    assert [t["transaction"] for t in recorder.transactions()] == ["/health/", "/admin/"]
+
+
+@pytest.mark.django_db
+def test_traces_sampler_drops_health_checks_and_admin(
+    sentry_init, recorder, redis_url, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0, traces_sampler=traces_sampler.traces_sampler)
+    wsgi = WSGIClient()
+    fast = create_fast()
+
+    wsgi.get("/health/")
+    wsgi.get("/admin/")
+    wsgi.get(map_url(fast))
+
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == MAP_ROUTE
+    assert_payload(
+        "performance/traces_sampler",
+        {
+            "transactions": [
+                trim(t, "transaction", "contexts.trace.op") for t in recorder.transactions()
+            ]
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_traces_sampler_sees_the_celery_task_name(sentry_init, recorder, celery_worker):
+    seen_jobs = []
+
+    def recording_sampler(sampling_context):
+        seen_jobs.append(sampling_context["celery_job"])
+        return traces_sampler.traces_sampler(sampling_context)
+
+    # The environment's rate is 0: only ALWAYS_TRACED_TASKS are traced.
+    sentry_init(traces_sample_rate=0.0, traces_sampler=recording_sampler)
+
+    send_daily_fast_notifications.delay()
+    update_fast_maps.delay()  # the solo worker runs tasks in order: this one finishes last
+    recorder.wait_for(lambda r: r.transactions())
+
+    assert seen_jobs == [
+        {"task": "hub.tasks.send_daily_fast_notifications", "args": [], "kwargs": {}},
+        {"task": "hub.tasks.update_fast_maps", "args": [], "kwargs": {}},
+    ]
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == "hub.tasks.update_fast_maps"
+    assert transaction["contexts"]["trace"]["op"] == "queue.task.celery"
+
+
+@pytest.mark.django_db
+def test_before_send_transaction_edits_and_drops(sentry_init, recorder, redis_url, assert_payload):
+    sentry_init(
+        traces_sample_rate=1.0,
+        before_send_transaction=before_send_transaction.before_send_transaction,
+    )
+    wsgi = WSGIClient()
+    fast = create_fast()
+
+    assert wsgi.get("/wp-login.php").status == 404
+    assert wsgi.get("/admin/").status == 302
+    assert wsgi.get(map_url(fast)).status == 200
+
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == MAP_ROUTE
+    assert "event.django" not in ops(transaction)
+    assert {"db", "db.redis", "map.build"} <= set(ops(transaction))
+    assert_payload(
+        "performance/before_send_transaction",
+        trim(transaction, "transaction", "spans[].op", "spans[].description"),
+    )
