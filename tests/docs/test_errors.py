@@ -3,7 +3,14 @@
 import pytest
 
 from payloads import trim
-from snippets.errors import capture_exception
+from snippets.errors import (
+    capture_exception,
+    client_errors,
+    logging_events,
+    timezone_middleware,
+    unhandled_view_error,
+)
+from wsgi_client import WSGIClient
 
 
 def test_capture_exception_sends_handled_error(sentry_init, recorder, assert_payload):
@@ -49,3 +56,177 @@ def test_sentry_debug_route_sends_error_and_transaction(sentry_init, recorder, w
     assert transaction["transaction"] == "/sentry-debug/"
     assert transaction["contexts"]["trace"]["status"] == "internal_error"
     assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
+
+
+@pytest.mark.django_db
+def test_unhandled_view_error_is_reported_with_request_and_route(
+    sentry_init, recorder, wsgi, settings, assert_payload
+):
+    settings.ROOT_URLCONF = unhandled_view_error.__name__
+    sentry_init(traces_sample_rate=1.0)
+
+    response = wsgi.get("/fasts/404404/?lang=en")
+
+    assert response.status == 500
+    (event,) = recorder.events()
+    (exception,) = event["exception"]["values"]
+    assert exception["type"] == "Fast.DoesNotExist"
+    assert exception["mechanism"] == {"type": "django", "handled": False}
+    assert event["level"] == "error"
+    assert event["transaction"] == "/fasts/{fast_id}/"
+    assert event["request"]["method"] == "GET"
+    assert event["request"]["url"] == "http://testserver/fasts/404404/"
+    assert event["request"]["query_string"] == "lang=en"
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == "/fasts/{fast_id}/"
+    assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
+    assert_payload(
+        "errors/unhandled_view_error",
+        trim(
+            event,
+            "level",
+            "transaction",
+            "exception.values[].type",
+            "exception.values[].value",
+            "exception.values[].mechanism",
+            "request.method",
+            "request.url",
+            "request.query_string",
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_middleware_error_is_reported_with_the_requested_route(
+    sentry_init, recorder, settings, assert_payload
+):
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        f"{timezone_middleware.__name__}.VisitorTimezoneMiddleware",
+    ]
+    wsgi = WSGIClient()  # after the settings change: Django loads middleware once per handler
+    sentry_init(traces_sample_rate=1.0)
+
+    response = wsgi.get("/api/fasts/7/participants/map/", headers={"X-Timezone": "Mars/Olympus"})
+
+    assert response.status == 500
+    (event,) = recorder.events()
+    *_causes, exception = event["exception"]["values"]  # the last one is what was raised
+    assert exception["type"] == "ZoneInfoNotFoundError"
+    assert exception["mechanism"] == {"type": "django", "handled": False}
+    assert event["transaction"] == "/api/fasts/{fast_id}/participants/map/"
+    assert event["request"]["headers"]["X-Timezone"] == "Mars/Olympus"
+    frames = exception["stacktrace"]["frames"]
+    assert any(
+        f["function"] == "__call__" and f["module"] == timezone_middleware.__name__ for f in frames
+    )
+    assert_payload(
+        "errors/middleware_error",
+        {
+            **trim(event, "transaction", "request.url", "request.headers.X-Timezone"),
+            # Only the exception raised: its causes depend on the machine's time zone data.
+            "exception": trim(exception, "type", "value", "mechanism"),
+        },
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "status", "route"),
+    [
+        ("/fasts/404404/", 404, "/fasts/{fast_id}/"),
+        ("/fasts/1/participants/export/", 403, "/fasts/{fast_id}/participants/export/"),
+    ],
+    ids=["not-found", "permission-denied"],
+)
+def test_client_errors_send_no_event_only_a_transaction(
+    sentry_init, recorder, wsgi, settings, url, status, route
+):
+    settings.ROOT_URLCONF = client_errors.__name__
+    sentry_init(traces_sample_rate=1.0)
+
+    response = wsgi.get(url)
+
+    assert response.status == status
+    assert recorder.events() == []
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == route
+    assert transaction["contexts"]["response"]["status_code"] == status
+
+
+@pytest.mark.django_db
+def test_not_found_answer_is_recorded(sentry_init, recorder, wsgi, settings, assert_payload):
+    settings.ROOT_URLCONF = client_errors.__name__
+    sentry_init(traces_sample_rate=1.0)
+
+    wsgi.get("/fasts/404404/")
+
+    assert recorder.events() == []
+    (transaction,) = recorder.transactions()
+    assert transaction["contexts"]["trace"]["status"] == "not_found"
+    assert_payload(
+        "errors/client_errors",
+        {
+            "events": recorder.events(),
+            "transactions": [
+                trim(
+                    transaction,
+                    "transaction",
+                    "contexts.trace.status",
+                    "contexts.response.status_code",
+                )
+            ],
+        },
+    )
+
+
+def test_logging_error_is_an_event_and_info_a_breadcrumb(sentry_init, recorder, assert_payload):
+    sentry_init()
+
+    assert logging_events.send_reminders(fast_id=7, participant_ids=[31]) == 1
+
+    exception_event, error_event = recorder.events()
+    # logger.exception: an event with the message and the exception being handled.
+    assert exception_event["logger"] == logging_events.__name__
+    assert exception_event["level"] == "error"
+    assert exception_event["logentry"]["message"] == "Reminder for fast %s not sent"
+    assert exception_event["logentry"]["params"] == [7]
+    (exception,) = exception_event["exception"]["values"]
+    assert exception["type"] == "MailerError"
+    assert exception["mechanism"]["type"] == "logging"
+    # logger.error: an event with the message, and no exception.
+    assert error_event["logentry"]["formatted"] == "1 of 1 reminders failed for fast 7"
+    assert "exception" not in error_event
+    # logger.info: no event of its own, a breadcrumb on the events that follow.
+    crumbs = error_event["breadcrumbs"]["values"]
+    assert {
+        "category": logging_events.__name__,
+        "level": "info",
+        "message": "Sending 1 reminders for fast 7",
+    }.items() <= crumbs[0].items()
+    assert_payload(
+        "errors/logging_events",
+        [
+            trim(
+                exception_event,
+                "level",
+                "logger",
+                "logentry",
+                "exception.values[].type",
+                "exception.values[].value",
+                "exception.values[].mechanism",
+                "breadcrumbs.values[].category",
+                "breadcrumbs.values[].level",
+                "breadcrumbs.values[].message",
+            ),
+            trim(
+                error_event,
+                "level",
+                "logger",
+                "logentry",
+                "breadcrumbs.values[].category",
+                "breadcrumbs.values[].level",
+                "breadcrumbs.values[].message",
+            ),
+        ],
+    )
