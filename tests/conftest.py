@@ -37,6 +37,7 @@ def pytest_configure(config):
     network_guard.install(config)
 
 
+# --8<-- [start:update-payloads-option]
 def pytest_addoption(parser):
     parser.addoption(
         "--update-payloads",
@@ -45,6 +46,10 @@ def pytest_addoption(parser):
     )
 
 
+# --8<-- [end:update-payloads-option]
+
+
+# --8<-- [start:isolation]
 def _reset_sentry_scopes() -> None:
     sentry_sdk.scope._global_scope = None
     sentry_sdk.scope._isolation_scope.set(None)
@@ -62,6 +67,9 @@ def isolated_sentry():
     _reset_sentry_scopes()
 
 
+# --8<-- [end:isolation]
+
+
 @pytest.fixture
 def network_attempts() -> Callable[[], list[tuple[str, object]]]:
     """A function returning every socket connect and name lookup made since the test began."""
@@ -69,6 +77,7 @@ def network_attempts() -> Callable[[], list[tuple[str, object]]]:
     return lambda: network_guard.ATTEMPTS[start:]
 
 
+# --8<-- [start:sentry-init]
 @pytest.fixture
 def recorder() -> RecordingTransport:
     return RecordingTransport()
@@ -87,9 +96,16 @@ def sentry_init(recorder) -> Callable[..., None]:
     return init
 
 
+# --8<-- [end:sentry-init]
+
+
+# --8<-- [start:wsgi]
 @pytest.fixture
 def wsgi() -> WSGIClient:
     return WSGIClient()
+
+
+# --8<-- [end:wsgi]
 
 
 @pytest.fixture(scope="session")
@@ -121,6 +137,7 @@ def sentry_endpoint():
         yield endpoint
 
 
+# --8<-- [start:assert-payload]
 @pytest.fixture
 def assert_payload(request) -> Callable[[str, object], None]:
     update = request.config.getoption("--update-payloads")
@@ -129,6 +146,9 @@ def assert_payload(request) -> Callable[[str, object], None]:
         check_payload(name, payload, update=update)
 
     return check
+
+
+# --8<-- [end:assert-payload]
 
 
 @pytest.fixture
