@@ -35,7 +35,7 @@ def clean_environ() -> dict[str, str | None]:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """Run the whole test suite, with 100% coverage of snippets/ required."""
-    install_groups(session, "tests")
+    install_groups(session, "tests", "docs")  # docs: tests/test_site_weight.py builds the site
     session.run(
         "pytest",
         "--cov",
@@ -78,3 +78,12 @@ def lint(session: nox.Session) -> None:
     install_groups(session, "lint")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Sentry's overhead, the docs build and test suite times, page weights: writes
+    tests/benchmarks/results/ (`-- --quick` for a short run written to a temp dir)."""
+    session.env["UV_COMPILE_BYTECODE"] = "1"  # a warm venv, as a deployed app has
+    install_groups(session, "tests", "docs")
+    session.run("python", "tests/benchmarks/run.py", *session.posargs, env=clean_environ())

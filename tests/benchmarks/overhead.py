@@ -1,0 +1,380 @@
+"""What Sentry costs the example app: latency and memory of one request and one task.
+
+    python tests/benchmarks/overhead.py --out overhead-raw.json
+
+Workloads, both through the code paths the SDK instruments:
+- `GET /api/fasts/<id>/participants/map/` through the real WSGI application
+  (`FastParticipantsMapView`), on the **cache-hit** path: the map is already in Redis, as it is
+  for every request but the first after the hourly refresh. This is the cheapest request the
+  view serves, so Sentry's share of it is the largest.
+- `hub.tasks.update_fast_maps.apply()`: Celery's real tracer run in this process (the one a
+  worker runs and Sentry's Celery integration wraps), without the broker round trip. The task
+  rebuilds the maps of three active fasts (SQL aggregate + Redis SET each).
+
+Every configuration is measured in every round, in a shuffled order, so slow drift of the
+machine is shared by all of them. The overhead ratio is computed per round against the same
+round's "Sentry off" and reported with its range over the rounds.
+
+The real HTTP transport sends to a loopback ingest endpoint that runs in another process
+(tests/benchmarks/ingest_process.py), as sentry.io would be another machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT / "example_app"), str(ROOT / "tests")]
+
+FAST_COUNT = 3
+CITIES = 20
+PARTICIPANTS_PER_FAST = 200
+BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class Configuration:
+    key: str
+    label: str
+    transport: str | None  # "http", "recording" or None (Sentry off)
+    traces_sample_rate: float | None = None
+    extra_spans: bool = False  # DjangoIntegration(cache_spans=True, middleware_spans=True)
+
+
+CONFIGURATIONS = [
+    Configuration("off", "Sentry off", None),
+    Configuration("errors", "Errors only (no `traces_sample_rate`)", "http"),
+    Configuration("traces-0.01", "`traces_sample_rate=0.01`", "http", 0.01),
+    Configuration("traces-0.1", "`traces_sample_rate=0.1`", "http", 0.1),
+    Configuration("traces-1.0", "`traces_sample_rate=1.0`", "http", 1.0),
+    Configuration(
+        "traces-1.0-spans", "`traces_sample_rate=1.0` + cache & middleware spans", "http", 1.0, True
+    ),
+    Configuration("traces-1.0-recording", "`traces_sample_rate=1.0`", "recording", 1.0),
+    Configuration(
+        "traces-1.0-spans-recording",
+        "`traces_sample_rate=1.0` + cache & middleware spans",
+        "recording",
+        1.0,
+        True,
+    ),
+]
+
+
+def _prepare_environment(redis_url: str, database_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith(("SENTRY_", "HEROKU_")) or name == "DYNO":
+            del os.environ[name]
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bahk.settings",
+        DATABASE_URL=f"sqlite:///{database_path}",
+        REDIS_URL=redis_url,
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+
+
+def _create_fasts() -> int:
+    """Three active fasts with participants in twenty cities; return the first fast's id."""
+    from django.utils import timezone
+
+    from hub.models import Fast, Participant
+
+    today = timezone.localdate()
+    rng = random.Random(7)
+    fasts = [
+        Fast.objects.create(
+            name=f"Fast {n}",
+            starts_on=today - datetime.timedelta(days=1),
+            ends_on=today + datetime.timedelta(days=1),
+        )
+        for n in range(FAST_COUNT)
+    ]
+    Participant.objects.bulk_create(
+        Participant(
+            fast=fast,
+            display_name=f"Participant {n}",
+            email=f"participant{n}@example.com",
+            city=f"City {n % CITIES}",
+            latitude=round(rng.uniform(-60, 60), 5),
+            longitude=round(rng.uniform(-180, 180), 5),
+        )
+        for fast in fasts
+        for n in range(PARTICIPANTS_PER_FAST)
+    )
+    return fasts[0].id
+
+
+def _integrations(extra_spans: bool) -> list:
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.redis import RedisIntegration
+
+    return [
+        DjangoIntegration(cache_spans=extra_spans, middleware_spans=extra_spans),
+        CeleryIntegration(monitor_beat_tasks=True),
+        RedisIntegration(),
+    ]
+
+
+def _sentry_off() -> None:
+    """No client and empty scopes, as tests/conftest.py leaves them between tests."""
+    import sentry_sdk
+    import sentry_sdk.scope
+
+    client = sentry_sdk.get_client()
+    if client.is_active():
+        client.close()  # flushes the HTTP transport's queue before the next configuration
+    sentry_sdk.scope._global_scope = None
+    sentry_sdk.scope._isolation_scope.set(None)
+    sentry_sdk.scope._current_scope.set(None)
+
+
+def _fresh_cache_connection() -> None:
+    """Django patches a cache for spans when it is created: recreate it per configuration."""
+    from django.core.cache import caches
+
+    try:
+        cache = caches["default"]
+        for pool in getattr(cache._cache, "_pools", {}).values():
+            pool.disconnect()
+        del caches["default"]
+    except AttributeError:
+        pass
+
+
+def _switch_to(configuration: Configuration, dsn: str):
+    """Make `configuration` the active one; return its recording transport, if any."""
+    from bahk.sentry import init_sentry
+    from sentry_recorder import RecordingTransport
+
+    _sentry_off()
+    _fresh_cache_connection()
+    if configuration.transport is None:
+        return None
+    recorder = RecordingTransport() if configuration.transport == "recording" else None
+    overrides: dict = {
+        "traces_sample_rate": configuration.traces_sample_rate,
+        "integrations": _integrations(configuration.extra_spans),
+    }
+    if recorder is not None:
+        overrides["transport"] = recorder
+    # The example app's own options (bahk/sentry.py) plus this configuration's.
+    environ = {"SENTRY_DSN": dsn, "SENTRY_ENVIRONMENT": "bench", "SENTRY_RELEASE": "bench"}
+    assert init_sentry(environ, **overrides)
+    return recorder
+
+
+def _timed(call: Callable[[], None], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter_ns()
+        call()
+        samples.append((time.perf_counter_ns() - start) / 1e6)
+    return samples
+
+
+def _peak_memory(call: Callable[[], None], count: int) -> float:
+    """Median of the peak memory Python allocated (all threads) during one call, in KiB."""
+    peaks = []
+    tracemalloc.start()
+    try:
+        for _ in range(count):
+            current, _peak = tracemalloc.get_traced_memory()
+            tracemalloc.reset_peak()
+            call()
+            peaks.append((tracemalloc.get_traced_memory()[1] - current) / 1024)
+    finally:
+        tracemalloc.stop()
+    return statistics.median(peaks)
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _start_ingest_endpoint() -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("ingest_process.py"))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return process, process.stdout.readline().strip()
+
+
+def _stop_ingest_endpoint(process: subprocess.Popen) -> dict:
+    process.stdin.close()
+    out = process.stdout.read()
+    process.wait(timeout=60)
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(rounds: int, block: int, warmup: int, memory_calls: int) -> dict:
+    from redis_server import redis_server
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir, redis_server() as redis_url:
+        _prepare_environment(redis_url, Path(workdir) / "bench.sqlite3")
+        endpoint, dsn = _start_ingest_endpoint()
+        try:
+            results = _measure_in_django(dsn, rounds, block, warmup, memory_calls)
+        finally:
+            _sentry_off()
+            results_endpoint = _stop_ingest_endpoint(endpoint)
+        results["ingest_endpoint_received"] = results_endpoint
+        return results
+
+
+def _measure_in_django(dsn: str, rounds: int, block: int, warmup: int, memory_calls: int) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    fast_id = _create_fasts()
+
+    # Set every integration up once (they patch Django, Celery and redis-py for the whole
+    # process) before the WSGI handler loads its middleware, as in the real app.
+    _switch_to(CONFIGURATIONS[-1], dsn)
+    _sentry_off()
+
+    from hub.tasks import update_fast_maps
+    from wsgi_client import WSGIClient
+
+    wsgi = WSGIClient()
+    url = f"/api/fasts/{fast_id}/participants/map/"
+
+    def request_map() -> None:
+        response = wsgi.get(url)
+        if response.status != 200:
+            raise RuntimeError(f"GET {url} answered {response.status}")
+
+    def run_task() -> None:
+        if update_fast_maps.apply().get() != FAST_COUNT:
+            raise RuntimeError("update_fast_maps did not refresh every active fast")
+
+    workloads = {"view": request_map, "task": run_task}
+    # blocks[configuration][workload][round] = the latencies of one block, in ms
+    blocks = {c.key: {w: [] for w in workloads} for c in CONFIGURATIONS}
+    recorded = {c.key: {"transactions": 0, "spans": 0, "calls": 0} for c in CONFIGURATIONS}
+    order_rng = random.Random(2026)
+    started = time.monotonic()
+
+    for _round in range(rounds):
+        order = list(CONFIGURATIONS)
+        order_rng.shuffle(order)
+        for configuration in order:
+            recorder = _switch_to(configuration, dsn)
+            for call in workloads.values():
+                _timed(call, warmup)  # new cache connection, first transaction, ...
+            if recorder is not None:
+                recorder.clear()
+            gc.collect()
+            for name, call in workloads.items():
+                blocks[configuration.key][name].append(_timed(call, block))
+            if recorder is not None:
+                transactions = recorder.transactions()
+                recorded[configuration.key]["transactions"] += len(transactions)
+                recorded[configuration.key]["spans"] += sum(
+                    len(t.get("spans", [])) for t in transactions
+                )
+                recorded[configuration.key]["calls"] += block * len(workloads)
+    timing_seconds = time.monotonic() - started
+
+    memory = {}
+    for configuration in CONFIGURATIONS:
+        _switch_to(configuration, dsn)
+        for call in workloads.values():
+            _timed(call, warmup)
+        memory[configuration.key] = {
+            name: _peak_memory(call, memory_calls) for name, call in workloads.items()
+        }
+    _sentry_off()
+
+    return {
+        "method": {
+            "rounds": rounds,
+            "calls_per_block": block,
+            "warmup_calls_per_block": warmup,
+            "memory_calls": memory_calls,
+            "view": f"GET {url.replace(str(fast_id), '<id>')} (cache hit) through the WSGI app",
+            "task": "hub.tasks.update_fast_maps.apply() (Celery tracer in-process, no broker)",
+            "participants": FAST_COUNT * PARTICIPANTS_PER_FAST,
+            "timing_seconds": round(timing_seconds, 1),
+        },
+        "configurations": [asdict(c) for c in CONFIGURATIONS],
+        "workloads": {name: _summarise(blocks, name, memory) for name in workloads},
+        "recording_transport_received": {
+            key: value for key, value in recorded.items() if value["calls"]
+        },
+    }
+
+
+def _pooled_median(rounds_of_samples: list[list[float]], picks: list[int]) -> float:
+    return statistics.median(x for pick in picks for x in rounds_of_samples[pick])
+
+
+def _ratio_interval(mine: list[list[float]], off: list[list[float]]) -> tuple[float, float]:
+    """95% bootstrap interval of median(mine) / median(off), resampling whole rounds (paired)."""
+    rng = random.Random(1)
+    everything = range(len(off))
+    ratios = sorted(
+        _pooled_median(mine, picks) / _pooled_median(off, picks)
+        for picks in ([rng.choice(everything) for _ in everything] for _ in range(BOOTSTRAP))
+    )
+    return ratios[int(0.025 * BOOTSTRAP)], ratios[int(0.975 * BOOTSTRAP) - 1]
+
+
+def _summarise(blocks: dict, workload: str, memory: dict) -> dict:
+    off = blocks["off"][workload]
+    off_median = statistics.median(x for b in off for x in b)
+    summary = {}
+    for configuration in CONFIGURATIONS:
+        mine = blocks[configuration.key][workload]
+        pooled = [x for b in mine for x in b]
+        per_round = [
+            statistics.median(m) / statistics.median(o) for m, o in zip(mine, off, strict=True)
+        ]
+        low, high = _ratio_interval(mine, off)
+        summary[configuration.key] = {
+            "median_ms": statistics.median(pooled),
+            "p95_ms": _percentile(pooled, 0.95),
+            "ratio": statistics.median(pooled) / off_median,
+            "ratio_ci95": [low, high],
+            "ratio_per_round_min_max": [min(per_round), max(per_round)],
+            "added_median_ms": statistics.median(pooled) - off_median,
+            "peak_memory_kib": memory[configuration.key][workload],
+            "samples": len(pooled),
+        }
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--block", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--memory-calls", type=int, default=30)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    results = measure(args.rounds, args.block, args.warmup, args.memory_calls)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
