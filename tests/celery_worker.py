@@ -28,19 +28,33 @@ def _celery_worker_session(_redis_session_url):
     from bahk.celery import app
 
     app.conf.broker_url = _redis_session_url
+    # A task sent earlier in the session (eager mode acquires a producer too) may have built
+    # the connection pools for the settings' REDIS_URL: build them again for this broker.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
     _set_up_sentry_celery_integration()
     from celery.contrib.testing.worker import start_worker
 
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield app
+    with start_worker(
+        app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=5
+    ) as worker:
+        yield worker
 
 
 @pytest.fixture
 def celery_worker(_celery_worker_session, redis_url):
     """The example app's Celery app, with a worker consuming its queue for this test.
 
+    Any task module imported before the test runs (a snippet's `@shared_task`) is known
+    to the worker.
+
     Tasks run in the worker's thread: a task that uses the database needs
     `@pytest.mark.django_db(transaction=True)`.
     """
     check_redis(redis_url)
-    return _celery_worker_session
+    worker = _celery_worker_session
+    # Tasks defined after the worker started (in snippets) need a consumer strategy too.
+    worker.consumer.update_strategies()
+    return worker.app

@@ -1,0 +1,12 @@
+"""One config var set for every dyno, a different traces sample rate for web and worker."""
+
+TRACES_SAMPLE_RATE_BY_DYNO_TYPE = {
+    "web": 0.05,  # many short requests
+    "worker": 0.5,  # fewer, slower tasks
+}
+DEFAULT_TRACES_SAMPLE_RATE = 0.1  # one-off dynos (`heroku run`), beat, local runs
+
+
+def traces_sample_rate(environ) -> float:
+    dyno_type = environ.get("DYNO", "").split(".", 1)[0]
+    return TRACES_SAMPLE_RATE_BY_DYNO_TYPE.get(dyno_type, DEFAULT_TRACES_SAMPLE_RATE)

@@ -1,0 +1,347 @@
+"""docs/celery.md"""
+
+import json
+
+import pytest
+
+from payloads import trim
+from snippets.celery import (
+    eager_settings,
+    enqueue_from_view,
+    failing_task,
+    retrying_task,
+    sample_by_task,
+    sample_rate_per_dyno,
+)
+
+TRANSACTION_FIELDS = (
+    "transaction",
+    "transaction_info",
+    "contexts.trace.op",
+    "contexts.trace.status",
+    "spans[].op",
+    "spans[].description",
+    "spans[].data.messaging.destination.name",
+    "spans[].data.messaging.system",
+    "spans[].data.messaging.message.retry.count",
+)
+
+
+def join_fast(wsgi, fast_id=3, email="amina@example.org"):
+    return wsgi.post(
+        f"/api/fasts/{fast_id}/join/",
+        body=f"email={email}".encode(),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+
+def test_failing_task_sends_unhandled_celery_error(
+    sentry_init, recorder, celery_worker, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0)
+
+    failing_task.geocode_participant.delay("amina@example.org", "Timbuktu")
+
+    recorder.wait_for(lambda r: r.events() and r.transactions())
+    (event,) = recorder.events()
+    (exception,) = event["exception"]["values"]
+    assert exception["type"] == "GeocodingError"
+    assert exception["mechanism"] == {"type": "celery", "handled": False}
+    task_name = "snippets.celery.failing_task.geocode_participant"
+    assert event["transaction"] == task_name
+    # bahk's data_collection turns off "queues" and "stack_frame_variables": the task's
+    # arguments are sent neither with the task nor as the function's local variables.
+    assert event["extra"]["celery-job"] == {"task_name": task_name}
+    assert event["tags"]["celery_task_id"]
+    assert "amina@example.org" not in json.dumps(event)
+    assert "Timbuktu" not in json.dumps(event)
+
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == task_name
+    assert transaction["contexts"]["trace"]["op"] == "queue.task.celery"
+    assert transaction["contexts"]["trace"]["status"] == "internal_error"
+    assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
+    assert_payload(
+        "celery/failing_task",
+        trim(
+            event,
+            "level",
+            "transaction",
+            "exception.values[].type",
+            "exception.values[].value",
+            "exception.values[].mechanism",
+            "tags.celery_task_id",
+            "extra.celery-job",
+            "contexts.trace.op",
+        ),
+    )
+
+
+def test_sdk_defaults_filter_arguments_but_send_local_variables(
+    sentry_init, recorder, celery_worker, assert_payload
+):
+    sentry_init(data_collection=None)  # the SDK's defaults, not bahk's
+
+    failing_task.geocode_participant.delay("amina@example.org", "Timbuktu")
+
+    recorder.wait_for(lambda r: r.events())
+    (event,) = recorder.events()
+    assert event["extra"]["celery-job"]["args"] == "[Filtered]"
+    assert event["extra"]["celery-job"]["kwargs"] == "[Filtered]"
+    (exception,) = event["exception"]["values"]
+    (frame,) = [
+        f for f in exception["stacktrace"]["frames"] if f["function"] == "geocode_participant"
+    ]
+    assert frame["vars"] == {"email": "'amina@example.org'", "city": "'Timbuktu'"}
+    assert_payload(
+        "celery/failing_task_sdk_defaults",
+        trim(event, "exception.values[].stacktrace.frames[].vars", "extra.celery-job"),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_transaction(sentry_init, recorder, celery_worker, assert_payload):
+    from hub.tasks import update_fast_maps
+
+    sentry_init(traces_sample_rate=1.0)
+
+    update_fast_maps.delay()
+
+    recorder.wait_for(lambda r: r.transactions())
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == "hub.tasks.update_fast_maps"
+    assert transaction["transaction_info"] == {"source": "task"}
+    assert transaction["contexts"]["trace"]["op"] == "queue.task.celery"
+    assert transaction["contexts"]["trace"]["status"] == "ok"
+    assert [span["op"] for span in transaction["spans"]][:2] == ["queue.process", "db"]
+    assert recorder.events() == []
+    assert_payload("celery/task_transaction", trim(transaction, *TRANSACTION_FIELDS))
+
+
+@pytest.mark.django_db
+def test_view_and_task_share_one_trace(
+    sentry_init, recorder, celery_worker, wsgi, settings, assert_payload
+):
+    settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
+    sentry_init(traces_sample_rate=1.0)
+
+    response = join_fast(wsgi)
+
+    assert response.status == 202
+    recorder.wait_for(lambda r: len(r.transactions()) == 2)
+    request, task = sorted(recorder.transactions(), key=lambda t: t["contexts"]["trace"]["op"])
+    assert request["transaction"] == "/api/fasts/{fast_id}/join/"
+    assert request["contexts"]["trace"]["op"] == "http.server"
+    assert task["transaction"] == "snippets.celery.enqueue_from_view.send_welcome_email"
+    assert task["contexts"]["trace"]["op"] == "queue.task.celery"
+    assert task["contexts"]["trace"]["trace_id"] == request["contexts"]["trace"]["trace_id"]
+    submit_span_ids = {s["span_id"] for s in request["spans"] if s["op"] == "queue.submit.celery"}
+    assert task["contexts"]["trace"]["parent_span_id"] in submit_span_ids
+    assert task["contexts"]["trace"]["data"]["thread.name"] != "MainThread"
+    assert [s["op"] for s in request["spans"] if s["op"].startswith("queue.")] == [
+        "queue.submit.celery",
+        "queue.submit.celery",
+        "queue.publish",
+    ]
+    assert_payload(
+        "celery/view_and_task_trace",
+        {
+            "request": trim(
+                {**request, "spans": [s for s in request["spans"] if s["op"].startswith("queue.")]},
+                "transaction",
+                "contexts.trace.op",
+                "contexts.trace.trace_id",
+                "spans[].op",
+                "spans[].description",
+            ),
+            "task": trim(
+                task,
+                "transaction",
+                "contexts.trace.op",
+                "contexts.trace.trace_id",
+                "contexts.trace.parent_span_id",
+            ),
+        },
+    )
+
+
+def test_retries(sentry_init, recorder, celery_worker, assert_payload):
+    sentry_init(traces_sample_rate=1.0)
+
+    retrying_task.send_reminder.delay(7)
+
+    recorder.wait_for(lambda r: r.events() and len(r.transactions()) == 3)
+    transactions = recorder.transactions()
+    assert [t["transaction"] for t in transactions] == [
+        "snippets.celery.retrying_task.send_reminder"
+    ] * 3
+    assert [t["contexts"]["trace"]["status"] for t in transactions] == [
+        "aborted",
+        "aborted",
+        "internal_error",
+    ]
+    assert [
+        span["data"]["messaging.message.retry.count"]
+        for t in transactions
+        for span in t["spans"]
+        if span["op"] == "queue.process"
+    ] == [0, 1, 2]
+    assert len({t["contexts"]["trace"]["trace_id"] for t in transactions}) == 1
+    (event,) = recorder.events()
+    assert event["exception"]["values"][-1]["type"] == "MailServiceDown"
+    assert event["exception"]["values"][-1]["mechanism"]["type"] == "celery"
+    assert_payload(
+        "celery/retries",
+        {
+            "transactions": [
+                trim(
+                    t,
+                    "transaction",
+                    "contexts.trace.status",
+                    "spans[].op",
+                    "spans[].data.messaging.message.retry.count",
+                )
+                for t in transactions
+            ],
+            "events": [trim(event, "exception.values[].type", "exception.values[].mechanism")],
+        },
+    )
+
+
+@pytest.fixture
+def eager_celery():
+    """The app configured with eager_settings, as Django settings would configure it."""
+    from bahk.celery import app
+
+    before = {"task_always_eager": False, "task_eager_propagates": False}
+    app.conf.update(
+        {
+            name.removeprefix("CELERY_").lower(): getattr(eager_settings, name)
+            for name in dir(eager_settings)
+            if name.startswith("CELERY_")
+        }
+    )
+    assert app.conf.task_always_eager and app.conf.task_eager_propagates
+    yield app
+    app.conf.update(before)
+
+
+@pytest.mark.django_db
+def test_eager_mode_runs_the_task_inside_the_request(
+    sentry_init, recorder, eager_celery, wsgi, settings, assert_payload
+):
+    settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
+    sentry_init(traces_sample_rate=1.0)
+
+    response = join_fast(wsgi)
+
+    # No worker and no waiting: both transactions are recorded when the response returns.
+    assert response.status == 202
+    task, request = recorder.transactions()
+    assert task["transaction"] == "snippets.celery.enqueue_from_view.send_welcome_email"
+    assert task["contexts"]["trace"]["op"] == "queue.task.celery"
+    assert task["contexts"]["trace"]["data"]["thread.name"] == "MainThread"
+    assert request["contexts"]["trace"]["trace_id"] == task["contexts"]["trace"]["trace_id"]
+    # Nothing goes through the broker: no publish span and no LPUSH to Redis.
+    request_ops = [s["op"] for s in request["spans"]]
+    assert "queue.submit.celery" in request_ops
+    assert "queue.publish" not in request_ops
+    assert "db.redis" not in request_ops
+    assert [s["op"] for s in task["spans"]] == ["queue.process"]
+    assert_payload(
+        "celery/eager_mode",
+        {
+            "task": trim(
+                task, "transaction", "contexts.trace.op", "contexts.trace.trace_id", "spans[].op"
+            ),
+            "request": trim(request, "transaction", "contexts.trace.trace_id", "spans[].op"),
+        },
+    )
+
+
+def test_eager_mode_failing_task_fails_the_caller_once(sentry_init, recorder, eager_celery):
+    sentry_init()
+
+    with pytest.raises(failing_task.GeocodingError):
+        failing_task.geocode_participant.delay("amina@example.org", "Timbuktu")
+
+    (event,) = recorder.events()
+    assert event["exception"]["values"][0]["mechanism"] == {"type": "celery", "handled": False}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker):
+    from hub.tasks import send_daily_fast_notifications, update_fast_maps
+
+    sentry_init(traces_sampler=sample_by_task.traces_sampler)
+
+    update_fast_maps.delay()
+    send_daily_fast_notifications.delay()
+
+    recorder.wait_for(lambda r: r.transactions())
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == "hub.tasks.send_daily_fast_notifications"
+    assert recorder.envelopes[-1].headers["trace"]["sample_rate"] == "1.0"
+    assert sample_by_task.traces_sampler({"celery_job": {"task": "hub.tasks.other"}}) == 0.1
+    assert sample_by_task.traces_sampler({"parent_sampled": True, "celery_job": {}}) == 1.0
+
+
+INCOMING_TRACE_ID = "771a43a4192642f0b136d5159a501700"
+
+
+def incoming_trace_headers(sample_rand: float) -> dict[str, str]:
+    """A trace started upstream that left the sampling decision to us, with a known random."""
+    return {
+        "sentry-trace": f"{INCOMING_TRACE_ID}-b0e6f15b45c36b12",
+        "baggage": f"sentry-trace_id={INCOMING_TRACE_ID},sentry-sample_rand={sample_rand:.6f}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("dyno", "rate"),
+    [("web.1", 0.05), ("worker.2", 0.5), ("run.4213", 0.1)],
+)
+def test_sample_rate_per_dyno_type(dyno, rate):
+    assert sample_rate_per_dyno.traces_sample_rate({"DYNO": dyno}) == rate
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("sample_rand", "sampled"), [(0.049, True), (0.051, False)])
+def test_web_dyno_keeps_five_percent_of_requests(
+    sentry_init, recorder, wsgi, settings, sample_rand, sampled
+):
+    settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
+    environ = {"DYNO": "web.1"}
+    sentry_init(environ, traces_sample_rate=sample_rate_per_dyno.traces_sample_rate(environ))
+
+    wsgi.get("/api/fasts/3/join/", headers=incoming_trace_headers(sample_rand))
+
+    if sampled:
+        (envelope,) = recorder.envelopes
+        assert envelope.headers["trace"]["sample_rate"] == "0.05"
+        assert envelope.headers["trace"]["sample_rate"] == "0.05"
+        assert envelope.headers["trace"]["trace_id"] == INCOMING_TRACE_ID
+    else:
+        assert recorder.transactions() == []
+
+
+def test_worker_dyno_keeps_half_of_the_tasks_it_starts(sentry_init, recorder, celery_worker):
+    environ = {"DYNO": "worker.2"}
+    sentry_init(environ, traces_sample_rate=sample_rate_per_dyno.traces_sample_rate(environ))
+
+    # Sent outside any transaction, as beat or a management command sends them: the worker's
+    # own rate decides. (A task sent from a traced request follows the request's decision.)
+    for fast_id in range(40):
+        enqueue_from_view.send_welcome_email.delay(fast_id, "amina@example.org")
+    failing_task.geocode_participant.delay("amina@example.org", "Timbuktu")  # runs last
+
+    recorder.wait_for(lambda r: r.events())
+    kept = [
+        envelope.headers["trace"]["sample_rate"]
+        for envelope in recorder.envelopes
+        if envelope.items[0].type == "transaction"
+        and envelope.items[0].payload.json["transaction"].endswith("send_welcome_email")
+    ]
+    # Each is kept with probability 0.5: all or none of 40 would happen once in 10**12 runs.
+    assert 0 < len(kept) < 40
+    assert set(kept) == {"0.5"}
