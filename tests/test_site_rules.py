@@ -174,3 +174,16 @@ def test_every_payload_file_is_written_by_a_test():
     assert not unwritten, (
         f"Payload files no test writes with assert_payload (stale? delete them): {unwritten}"
     )
+
+
+def test_verified_with_versions_are_the_ones_the_tests_run_with():
+    """The home page's "verified with" line reads uv.lock at build time; the tests use the same."""
+    import platform
+    from importlib.metadata import version
+
+    import docs_macros
+
+    locked = docs_macros.locked_versions()
+    for name in docs_macros.VERIFIED_PACKAGES:
+        assert locked[name] == version(name), f"{name}: uv.lock and this environment disagree"
+    assert docs_macros.verified_with().startswith(f"Python {platform.python_version()}, ")
