@@ -1,0 +1,12 @@
+"""Attach the logged-in Django user to the events of each request."""
+
+import sentry_sdk
+
+
+def init_sentry_with_user_info(dsn: str, **options) -> None:
+    sentry_sdk.init(
+        dsn=dsn,
+        # Replaces the deprecated send_default_pii=True.
+        data_collection={"user_info": True},
+        **options,
+    )
