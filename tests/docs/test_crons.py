@@ -1,0 +1,249 @@
+"""docs/crons.md"""
+
+import celery.beat
+import pytest
+import sentry_sdk
+
+from payloads import trim
+from snippets.crons import (
+    beat_init,
+    exclude_beat_tasks,
+    failing_beat_tasks,
+    monitor_context_manager,
+    monitor_decorator,
+)
+
+APP_ENTRIES = ("daily-fast-notifications", "hourly-fast-map-updates")
+CHECK_IN_FIELDS = ("monitor_slug", "status", "monitor_config", "duration")
+
+
+def apply_beat_entries(app, *names):
+    """What `celery beat` does when entries are due: the scheduler's own apply_entry."""
+    scheduler = celery.beat.Scheduler(app, lazy=True)
+    scheduler.setup_schedule()
+    for name in names:
+        scheduler.apply_entry(scheduler.schedule[name], producer=None)
+
+
+def by_slug(check_ins):
+    result = {}
+    for check_in in check_ins:
+        result.setdefault(check_in["monitor_slug"], []).append(check_in)
+    return result
+
+
+@pytest.fixture
+def extra_beat_entries(celery_worker):
+    """Add entries to the app's beat schedule for one test."""
+    original = celery_worker.conf.beat_schedule
+
+    def add(entries):
+        celery_worker.conf.beat_schedule = {**original, **entries}
+
+    yield add
+    celery_worker.conf.beat_schedule = original
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_sends_in_progress_and_worker_sends_ok(
+    sentry_init, recorder, celery_worker, assert_payload
+):
+    sentry_init()
+
+    apply_beat_entries(celery_worker, *APP_ENTRIES)
+
+    recorder.wait_for(lambda r: len(r.check_ins()) == 4)
+    slugs = by_slug(recorder.check_ins())
+    assert set(slugs) == set(APP_ENTRIES)
+    expected_config = {
+        "daily-fast-notifications": {
+            "schedule": {"type": "crontab", "value": "0 7 * * *"},
+            "timezone": "UTC",
+        },
+        "hourly-fast-map-updates": {
+            "schedule": {"type": "crontab", "value": "0 * * * *"},
+            "timezone": "UTC",
+        },
+    }
+    for slug, (started, finished) in slugs.items():
+        assert (started["status"], finished["status"]) == ("in_progress", "ok")
+        assert started["check_in_id"] == finished["check_in_id"]
+        assert started["monitor_config"] == finished["monitor_config"] == expected_config[slug]
+        assert started["duration"] is None
+        assert finished["duration"] > 0
+        # beat sent the first, the worker's task the second
+        assert finished["contexts"]["trace"]["op"] == "queue.task.celery"
+        assert "op" not in started["contexts"]["trace"]
+    assert recorder.events() == []
+    assert_payload(
+        "crons/beat_check_ins",
+        [trim(c, *CHECK_IN_FIELDS) for c in recorder.check_ins()],
+    )
+
+
+def test_worker_sends_error_when_the_task_raises_or_retries(
+    sentry_init, recorder, celery_worker, extra_beat_entries, assert_payload
+):
+    extra_beat_entries(failing_beat_tasks.BEAT_SCHEDULE)
+    sentry_init()
+
+    apply_beat_entries(celery_worker, "weekly-report-export", "calendar-sync")
+
+    recorder.wait_for(lambda r: len(r.check_ins()) == 5 and len(r.events()) == 2)
+    slugs = by_slug(recorder.check_ins())
+    assert [c["status"] for c in slugs["weekly-report-export"]] == ["in_progress", "error"]
+    # One in_progress from beat, then an error for the retry and one for the final failure,
+    # all on the same check-in.
+    assert [c["status"] for c in slugs["calendar-sync"]] == ["in_progress", "error", "error"]
+    assert len({c["check_in_id"] for c in slugs["calendar-sync"]}) == 1
+    assert slugs["weekly-report-export"][0]["monitor_config"] == {
+        "schedule": {"type": "crontab", "value": "30 6 * * mon"},
+        "timezone": "UTC",
+    }
+    # The Celery integration reports the exceptions themselves, once per task.
+    assert sorted(e["transaction"] for e in recorder.events()) == [
+        "snippets.crons.failing_beat_tasks.export_weekly_report",
+        "snippets.crons.failing_beat_tasks.sync_calendar",
+    ]
+    assert_payload(
+        "crons/failing_beat_tasks",
+        {
+            slug: [trim(c, "status", "monitor_config") for c in items]
+            for slug, items in slugs.items()
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exclude_beat_tasks(sentry_init, recorder, celery_worker):
+    sentry_init(integrations=exclude_beat_tasks.sentry_integrations(), traces_sample_rate=1.0)
+
+    apply_beat_entries(celery_worker, *APP_ENTRIES)
+
+    recorder.wait_for(lambda r: len(r.check_ins()) == 2 and len(r.transactions()) == 2)
+    assert {c["monitor_slug"] for c in recorder.check_ins()} == {"daily-fast-notifications"}
+    # The excluded task still runs, and is still traced.
+    assert {t["transaction"] for t in recorder.transactions()} == {
+        "hub.tasks.send_daily_fast_notifications",
+        "hub.tasks.update_fast_maps",
+    }
+
+
+def test_beat_init_signal_initialises_sentry_in_beat(
+    recorder, celery_worker, sentry_endpoint, monkeypatch, clean_environ
+):
+    clean_environ()
+    monkeypatch.setenv("SENTRY_DSN", sentry_endpoint.dsn)
+    assert not sentry_sdk.get_client().is_active()
+
+    # What `celery beat` sends once it has started, before the first entry is due.
+    celery.signals.beat_init.send(sender=celery.beat.Service(celery_worker))
+    apply_beat_entries(celery_worker, "daily-fast-notifications")
+
+    assert beat_init.init_sentry_in_beat in [r() for _, r in celery.signals.beat_init.receivers]
+    sentry_sdk.flush()
+    sentry_endpoint.wait_for(lambda e: len(e.items("check_in")) >= 1)
+    started = sentry_endpoint.items("check_in")[0]
+    assert started["monitor_slug"] == "daily-fast-notifications"
+    assert started["status"] == "in_progress"
+    assert recorder.check_ins() == []  # over HTTP, through the DSN from the environment
+
+
+@pytest.mark.django_db
+def test_monitor_decorator_sends_in_progress_then_ok(sentry_init, recorder, assert_payload):
+    from hub.models import Fast
+
+    fast = Fast.objects.create(name="Ramadan", starts_on="2027-02-08", ends_on="2027-03-09")
+    sentry_init()
+
+    assert monitor_decorator.send_weekly_fast_report(fast.id) == 0
+
+    started, finished = recorder.check_ins()
+    assert started["monitor_slug"] == finished["monitor_slug"] == "weekly-fast-report"
+    assert (started["status"], finished["status"]) == ("in_progress", "ok")
+    assert started["check_in_id"] == finished["check_in_id"]
+    assert started["duration"] is None
+    assert finished["duration"] > 0
+    expected = {**monitor_decorator.WEEKLY_REPORT_MONITOR}
+    assert started["monitor_config"] == finished["monitor_config"] == expected
+    assert_payload(
+        "crons/monitor_decorator",
+        [trim(c, *CHECK_IN_FIELDS) for c in recorder.check_ins()],
+    )
+
+
+@pytest.mark.django_db
+def test_monitor_decorator_sends_error_and_no_event(sentry_init, recorder, assert_payload):
+    from hub.models import Fast
+
+    sentry_init()
+
+    with pytest.raises(Fast.DoesNotExist):
+        monitor_decorator.send_weekly_fast_report(404)
+
+    assert [c["status"] for c in recorder.check_ins()] == ["in_progress", "error"]
+    assert recorder.events() == []
+    assert_payload(
+        "crons/monitor_decorator_error",
+        {
+            "check_ins": [trim(c, "monitor_slug", "status") for c in recorder.check_ins()],
+            "events": recorder.events(),
+        },
+    )
+
+
+def test_monitor_decorator_in_the_worker_also_gets_celerys_error_event(
+    sentry_init, recorder, celery_worker
+):
+    sentry_init()
+
+    monitor_decorator.send_weekly_fast_report.delay(404)
+
+    recorder.wait_for(lambda r: len(r.check_ins()) == 2 and r.events())
+    assert [c["status"] for c in recorder.check_ins()] == ["in_progress", "error"]
+    (event,) = recorder.events()
+    assert event["exception"]["values"][0]["mechanism"]["type"] == "celery"
+
+
+@pytest.mark.django_db
+def test_monitor_context_manager(sentry_init, recorder):
+    from hub.models import Fast
+
+    Fast.objects.create(name="Lent", starts_on="2027-02-10", ends_on="2027-03-27")
+    sentry_init()
+
+    assert monitor_context_manager.delete_empty_fasts() == 1
+
+    started, finished = recorder.check_ins()
+    assert started["monitor_slug"] == "empty-fasts-cleanup"
+    assert (started["status"], finished["status"]) == ("in_progress", "ok")
+    assert finished["duration"] > 0
+    assert "monitor_config" not in started
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decorator_on_a_beat_task_doubles_the_check_ins(
+    sentry_init, recorder, celery_worker, extra_beat_entries
+):
+    from hub.models import Fast
+
+    fast = Fast.objects.create(name="Ramadan", starts_on="2027-02-08", ends_on="2027-03-09")
+    extra_beat_entries(
+        {
+            "weekly-fast-report": {
+                "task": "snippets.crons.monitor_decorator.send_weekly_fast_report",
+                "schedule": celery.schedules.crontab(day_of_week="mon", hour=8, minute=0),
+                "args": (fast.id,),
+            }
+        }
+    )
+    sentry_init()
+
+    apply_beat_entries(celery_worker, "weekly-fast-report")
+
+    recorder.wait_for(lambda r: len(r.check_ins()) == 4)
+    statuses = [c["status"] for c in recorder.check_ins()]
+    assert statuses.count("in_progress") == 2 and statuses.count("ok") == 2
+    # Same slug, two check-in ids: Sentry sees two runs of one job.
+    assert {c["monitor_slug"] for c in recorder.check_ins()} == {"weekly-fast-report"}
+    assert len({c["check_in_id"] for c in recorder.check_ins()}) == 2
