@@ -34,10 +34,43 @@ def sentry_options(environ: Mapping[str, str]) -> dict | None:
             CeleryIntegration(monitor_beat_tasks=True),
             RedisIntegration(),
         ],
+        "data_collection": DATA_COLLECTION,
+        "before_send": keep_only_user_id,
+        "before_send_transaction": keep_only_user_id,
     }
 
 
 # --8<-- [end:options]
+
+
+# --8<-- [start:scrubbing]
+# What the SDK may collect by itself. Every category is spelled out: a category left out of
+# `data_collection` falls back to the SDK's default, which is to collect it.
+DATA_COLLECTION = {
+    "user_info": False,  # True: the signed-in user's id (see keep_only_user_id)
+    "cookies": {"mode": "off"},  # session and CSRF cookies are credentials
+    # Headers and query parameters whose names contain auth, token, key, secret, password,
+    # session, csrf, ... arrive as "[Filtered]" (the SDK's list), and so do these:
+    "http_headers": {"request": {"mode": "denylist", "terms": ["forwarded", "-ip", "via"]}},
+    "url_query_params": {"mode": "denylist", "terms": ["email"]},
+    "http_bodies": [],  # form and JSON bodies: passwords, emails, anything
+    "database_query_data": False,  # SQL parameters and Redis values
+    "queues": False,  # Celery task arguments
+    "stack_frame_variables": False,  # locals hold secrets under any name, `request` included
+}
+
+
+def keep_only_user_id(event: dict, hint: dict) -> dict:
+    """before_send and before_send_transaction: of the user, send the id and nothing more.
+
+    With "user_info" on, the Django integration adds the email, username and IP address.
+    """
+    if user := event.get("user"):
+        event["user"] = {"id": user["id"]} if "id" in user else {}
+    return event
+
+
+# --8<-- [end:scrubbing]
 
 
 # --8<-- [start:heroku-tags]
