@@ -316,6 +316,22 @@ def test_traces_sampler_sees_the_celery_task_name(sentry_init, recorder, celery_
     assert transaction["contexts"]["trace"]["op"] == "queue.task.celery"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_traces_sampler_keeps_a_traced_callers_tasks(sentry_init, recorder, celery_worker):
+    sentry_init(traces_sample_rate=0.0, traces_sampler=traces_sampler.traces_sampler)
+
+    with sentry_sdk.start_transaction(op="task", name="Untraced caller", sampled=False):
+        send_daily_fast_notifications.delay()
+    with sentry_sdk.start_transaction(op="task", name="Traced caller", sampled=True) as caller:
+        send_daily_fast_notifications.delay()
+    recorder.wait_for(lambda r: len(r.transactions()) == 2)
+
+    by_name = {t["transaction"]: t for t in recorder.transactions()}
+    assert by_name.keys() == {"Traced caller", "hub.tasks.send_daily_fast_notifications"}
+    task = by_name["hub.tasks.send_daily_fast_notifications"]
+    assert task["contexts"]["trace"]["trace_id"] == caller.trace_id
+
+
 @pytest.mark.django_db
 def test_before_send_transaction_edits_and_drops(sentry_init, recorder, redis_url, assert_payload):
     sentry_init(
