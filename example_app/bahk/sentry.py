@@ -99,8 +99,7 @@ def init_sentry(environ: Mapping[str, str], **overrides) -> bool:
     """Initialise Sentry from the environment; return whether it is on."""
     options = sentry_options(environ)
     if options is None:
-        logger.info("Sentry is off: SENTRY_DSN is not set.")
-        return False
+        return False  # said once logging is set up: see log_sentry_status
     sentry_sdk.init(**{**options, **overrides})
     # The global scope reaches every event and transaction, in every thread and task.
     sentry_sdk.get_global_scope().set_tags(heroku_tags(environ))
@@ -108,6 +107,20 @@ def init_sentry(environ: Mapping[str, str], **overrides) -> bool:
 
 
 # --8<-- [end:init]
+
+
+# --8<-- [start:status]
+def log_sentry_status() -> None:
+    """Log one line when Sentry is off. HubConfig.ready() calls it, once per process.
+
+    init_sentry runs while settings are imported, before Django applies LOGGING:
+    a line logged there would reach no handler.
+    """
+    if not sentry_sdk.get_client().is_active():
+        logger.info("Sentry is off: SENTRY_DSN is not set.")
+
+
+# --8<-- [end:status]
 
 
 def _checked_dsn(dsn: str) -> str:
