@@ -230,3 +230,62 @@ def test_logging_error_is_an_event_and_info_a_breadcrumb(sentry_init, recorder, 
             ),
         ],
     )
+
+
+@pytest.mark.django_db
+def test_known_fast_answers_200_and_sends_no_event(sentry_init, recorder, wsgi, settings):
+    from hub.models import Fast
+
+    fast = Fast.objects.create(name="Ramadan", starts_on="2026-02-18", ends_on="2026-03-19")
+    sentry_init(traces_sample_rate=1.0)
+
+    for urlconf in (unhandled_view_error.__name__, client_errors.__name__):
+        settings.ROOT_URLCONF = urlconf
+        response = wsgi.get(f"/fasts/{fast.pk}/")
+        assert response.status == 200
+        assert response.json() == {"id": fast.pk, "name": "Ramadan"}
+
+    assert recorder.events() == []
+    assert [t["contexts"]["response"]["status_code"] for t in recorder.transactions()] == [
+        200,
+        200,
+    ]
+
+
+@pytest.mark.django_db
+def test_staff_export_answers_200_and_sends_no_event(
+    sentry_init, recorder, wsgi, settings, django_user_model
+):
+    from django.test import Client
+
+    settings.ROOT_URLCONF = client_errors.__name__
+    staff = django_user_model.objects.create_user(username="organiser", is_staff=True)
+    session = Client()
+    session.force_login(staff)  # only to create a real session; the request goes through WSGI
+    cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
+    sentry_init()
+
+    response = wsgi.get(
+        "/fasts/1/participants/export/",
+        headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"},
+    )
+
+    assert response.status == 200
+    assert recorder.events() == []
+
+
+@pytest.mark.django_db
+def test_known_timezone_passes_through_the_middleware(sentry_init, recorder, settings):
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        f"{timezone_middleware.__name__}.VisitorTimezoneMiddleware",
+    ]
+    wsgi = WSGIClient()
+    sentry_init(traces_sample_rate=1.0)
+
+    response = wsgi.get("/admin/login/", headers={"X-Timezone": "Asia/Tehran"})
+
+    assert response.status == 200
+    assert recorder.events() == []
+    (transaction,) = recorder.transactions()
+    assert transaction["contexts"]["response"]["status_code"] == 200
