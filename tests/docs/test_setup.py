@@ -1,7 +1,6 @@
 """docs/setup.md"""
 
 import subprocess
-from pathlib import Path
 
 import pytest
 import sentry_sdk
@@ -14,7 +13,6 @@ from payloads import trim
 from snippets.setup import sdk_defaults
 
 DSN = "https://public@sentry.example.invalid/1"
-REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 def test_unset_dsn_means_sentry_is_off_and_silent(clean_environ, network_attempts):
@@ -100,13 +98,18 @@ def test_release_detected_from_heroku_outside_a_git_checkout(
     assert recorder.events()[0]["release"] == expected
 
 
-def test_git_checkout_wins_over_heroku_variables(sentry_init, recorder, monkeypatch, clean_environ):
+def test_git_checkout_wins_over_heroku_variables(
+    sentry_init, recorder, monkeypatch, clean_environ, tmp_path
+):
     clean_environ()
-    monkeypatch.chdir(REPOSITORY)
-    monkeypatch.setenv("HEROKU_BUILD_COMMIT", "b" * 40)
+    git = ["git", "-c", "user.name=bahk", "-c", "user.email=dev@bahk.invalid"]
+    subprocess.run([*git, "init", "-q", str(tmp_path)], check=True)
+    monkeypatch.chdir(tmp_path)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "First"], check=True)
     head = subprocess.run(
         ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
+    monkeypatch.setenv("HEROKU_BUILD_COMMIT", "b" * 40)
     sentry_init()
 
     sentry_sdk.capture_message("hello")
