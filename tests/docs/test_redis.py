@@ -1,0 +1,157 @@
+"""docs/redis.md"""
+
+import json
+
+import pytest
+import sentry_sdk
+
+from payloads import trim
+from snippets.redis import cache_prefixes, cache_spans, django_cache
+
+
+@pytest.fixture
+def fast(db):
+    from hub.models import Fast
+
+    fast = Fast.objects.create(name="Ramadan", starts_on="2027-02-08", ends_on="2027-03-09")
+    fast.participants.create(
+        display_name="Amina",
+        email="amina@example.org",
+        city="Dakar",
+        latitude="14.71670",
+        longitude="-17.46770",
+    )
+    return fast
+
+
+def spans_payload(spans):
+    """Each span's op and description, and for cache spans the key and hit or miss."""
+    return [
+        {
+            "op": span["op"],
+            "description": span["description"],
+            **{
+                f"data.{name}": span["data"][name]
+                for name in ("cache.key", "cache.hit")
+                if name in span["data"]
+            },
+        }
+        for span in spans
+    ]
+
+
+def test_django_cache_commands_become_redis_spans(
+    sentry_init, recorder, redis_url, fast, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0)
+
+    with sentry_sdk.start_transaction(name="fast-name"):
+        assert django_cache.fast_name(fast) == "Ramadan"  # miss: GET, then SET
+        assert django_cache.fast_name(fast) == "Ramadan"  # hit: GET
+
+    key = f":1:fast:{fast.id}:name"  # Django's cache adds its key prefix and version
+    spans = recorder.spans()
+    assert [(s["op"], s["description"]) for s in spans] == [
+        ("db.redis", f"GET '{key}'"),
+        ("db.redis", f"SET '{key}'"),
+        ("db.redis", f"GET '{key}'"),
+    ]
+    assert {s["data"]["db.system"] for s in spans} == {"redis"}
+    # The cached value is not sent, and neither is whether a GET found anything.
+    assert "Ramadan" not in json.dumps(spans)
+    assert not [s for s in spans if "cache.hit" in s.get("data", {})]
+    assert_payload("redis/django_cache", spans_payload(spans))
+
+
+def test_cache_spans_say_hit_or_miss(sentry_init, recorder, redis_url, fast, assert_payload):
+    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.sentry_integrations())
+
+    with sentry_sdk.start_transaction(name="fast-name"):
+        django_cache.fast_name(fast)
+        django_cache.fast_name(fast)
+
+    cache_ops = [
+        (s["op"], s["description"], s["data"].get("cache.hit"))
+        for s in recorder.spans()
+        if s["op"].startswith("cache.")
+    ]
+    key = f"fast:{fast.id}:name"
+    assert cache_ops == [
+        ("cache.get", key, False),
+        ("cache.put", key, None),
+        ("cache.get", key, True),
+    ]
+    # Each cache span is followed by the Redis command that served it.
+    assert [s["op"] for s in recorder.spans()] == [
+        "cache.get",
+        "db.redis",
+        "cache.put",
+        "db.redis",
+        "cache.get",
+        "db.redis",
+    ]
+    assert "Ramadan" not in json.dumps(recorder.spans())
+    assert_payload("redis/cache_spans", spans_payload(recorder.spans()))
+
+
+def test_cache_prefixes_for_raw_redis(sentry_init, recorder, redis_url, assert_payload):
+    sentry_init(traces_sample_rate=1.0, integrations=cache_prefixes.sentry_integrations())
+
+    with sentry_sdk.start_transaction(name="online"):
+        assert cache_prefixes.online_participants(3) == 0
+        assert cache_prefixes.online_participants(3) == 0
+
+    cache_ops = [
+        (s["op"], s["description"], s["data"].get("cache.hit"))
+        for s in recorder.spans()
+        if s["op"].startswith("cache.")
+    ]
+    assert cache_ops == [
+        ("cache.get", "online:3", False),
+        ("cache.put", "online:3", None),
+        ("cache.get", "online:3", True),
+    ]
+    assert_payload("redis/cache_prefixes", spans_payload(recorder.spans()))
+
+
+def test_cache_prefixes_leave_other_keys_alone(sentry_init, recorder, redis_url):
+    import redis
+
+    sentry_init(traces_sample_rate=1.0, integrations=cache_prefixes.sentry_integrations())
+
+    with sentry_sdk.start_transaction(name="other"):
+        redis.Redis.from_url(redis_url).get("leaderboard:3")
+
+    assert [s["op"] for s in recorder.spans()] == ["db.redis"]
+
+
+@pytest.mark.django_db
+def test_map_view_on_a_miss_then_a_hit(
+    sentry_init, recorder, redis_url, fast, wsgi, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.sentry_integrations())
+    url = f"/api/fasts/{fast.id}/participants/map/"
+
+    assert wsgi.get(url).status == 200  # miss: the map is built and cached
+    assert wsgi.get(url).status == 200  # hit
+
+    miss, hit = recorder.transactions()
+    for transaction in (miss, hit):
+        assert transaction["transaction"] == "/api/fasts/{fast_id}/participants/map/"
+    key = f"fast:{fast.id}:participants-map"
+    ops = lambda t: [s["op"] for s in t["spans"] if s["op"] != "event.django"]  # noqa: E731
+    assert ops(miss) == ["cache.get", "db.redis", "db", "map.build", "db", "cache.put", "db.redis"]
+    assert ops(hit) == ["cache.get", "db.redis"]
+    assert [s["data"].get("cache.hit") for s in miss["spans"] if s["op"] == "cache.get"] == [False]
+    assert [s["data"].get("cache.hit") for s in hit["spans"] if s["op"] == "cache.get"] == [True]
+    assert {s["description"] for s in miss["spans"] if s["op"].startswith("cache.")} == {key}
+    assert_payload(
+        "redis/map_view",
+        {
+            name: {
+                **trim(t, "transaction"),
+                "spans": spans_payload([s for s in t["spans"] if s["op"] != "event.django"]),
+            }
+            for name, t in (("miss", miss), ("hit", hit))
+        },
+    )
