@@ -35,8 +35,8 @@ def sentry_options(environ: Mapping[str, str]) -> dict | None:
             RedisIntegration(),
         ],
         "data_collection": DATA_COLLECTION,
-        "before_send": keep_only_user_id,
-        "before_send_transaction": keep_only_user_id,
+        "before_send": filter_event,
+        "before_send_transaction": filter_transaction,
     }
 
 
@@ -71,6 +71,31 @@ def keep_only_user_id(event: dict, hint: dict) -> dict:
 
 
 # --8<-- [end:scrubbing]
+
+
+# --8<-- [start:unfriendly-input]
+def filter_event(event: dict, hint: dict) -> dict | None:
+    """before_send: no error event for a bogus Host header, the user id only otherwise.
+
+    Django answers it with a 400 and logs DisallowedHost at ERROR level; scanners send one
+    with every probe, and the logging integration would make each an error event.
+    """
+    if event.get("logger") == "django.security.DisallowedHost":
+        return None
+    return keep_only_user_id(event, hint)
+
+
+def filter_transaction(event: dict, hint: dict) -> dict | None:
+    """before_send_transaction: no transaction for a 404 or a 405, the user id only otherwise.
+
+    Scanners probe random URLs and methods all day; each would be a transaction of its own.
+    """
+    if event.get("contexts", {}).get("response", {}).get("status_code") in (404, 405):
+        return None
+    return keep_only_user_id(event, hint)
+
+
+# --8<-- [end:unfriendly-input]
 
 
 # --8<-- [start:heroku-tags]
