@@ -40,6 +40,7 @@ def tests(session: nox.Session) -> None:
         "pytest",
         "--cov",
         "--cov-report=term-missing:skip-covered",
+        "--ignore=tests/browser",  # nox -s browser runs them, on the built site
         *session.posargs,
         env=clean_environ(),
     )
@@ -87,3 +88,24 @@ def bench(session: nox.Session) -> None:
     session.env["UV_COMPILE_BYTECODE"] = "1"  # a warm venv, as a deployed app has
     install_groups(session, "tests", "docs")
     session.run("python", "tests/benchmarks/run.py", *session.posargs, env=clean_environ())
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@nox.session(python=PYTHON)
+def browser(session: nox.Session) -> None:
+    """Build the site, serve it on 127.0.0.1 and read it in headless Chromium: offline, search,
+    copy buttons, payload tabs, axe-core; screenshots and axe reports go to site-check/."""
+    if not os.path.exists(CHROMIUM):
+        # Debian's Chromium: Playwright's own browser download is not an option here.
+        if os.geteuid() != 0:
+            session.error(f"{CHROMIUM} is missing: run `sudo apt-get install chromium`")
+        apt = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=apt)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=apt)
+    install_groups(session, "tests", "docs", "browser")
+    session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run(
+        "pytest", "tests/browser", "-p", "no:randomly", *session.posargs, env=clean_environ()
+    )

@@ -1,0 +1,40 @@
+"""Where the built site and the browser are, and which pages the site has."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from mkdocs.config import load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE_DIR = Path(os.environ.get("SITE_DIR", ROOT / "site"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+NOT_NETWORK = {"data", "blob", "about"}
+
+
+def nav_pages() -> list[str]:
+    """The URL path of every page in mkdocs.yml's nav, e.g. "" and "errors/"."""
+    config = load_config(str(ROOT / "mkdocs.yml"))
+
+    def walk(items) -> Iterator[str]:
+        for item in items:
+            value = next(iter(item.values())) if isinstance(item, dict) else item
+            if isinstance(value, list):
+                yield from walk(value)
+            elif value.endswith(".md"):
+                yield "" if value == "index.md" else value.removesuffix(".md") + "/"
+
+    return list(walk(config["nav"]))

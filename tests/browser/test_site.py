@@ -1,0 +1,154 @@
+"""The built site, read in headless Chromium: offline, searchable, copyable, accessible."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from built_site import ROOT, SITE_DIR, nav_pages
+
+PAGES = nav_pages()
+SCREENSHOTS = ROOT / "site-check"
+PAYLOAD_TAB = "What Sentry receives"
+CAPTURE_EXCEPTION = ROOT / "snippets" / "errors" / "capture_exception.py"
+SERIOUS = {"serious", "critical"}
+SEARCH_READY = "Type to start searching"
+
+
+def page_id(path: str) -> str:
+    return path.strip("/") or "home"
+
+
+def test_every_built_page_is_in_the_nav():
+    index = json.loads((SITE_DIR / "search" / "search_index.json").read_text())
+    built = {doc["location"] for doc in index["docs"] if "#" not in doc["location"]}
+    assert built == set(PAGES)
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_page_loads_offline_without_errors(open_page, traffic, path):
+    page = open_page(path)
+
+    assert page.locator("h1").first.is_visible()
+    assert traffic.requests, "the page made no request at all"
+    assert traffic.problems() == []
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [("monitor_beat_tasks", "crons/"), ("FastParticipantsMapView", "real-world-example/")],
+)
+def test_search_leads_to_the_page_about_it(open_page, traffic, site_url, term, expected):
+    page = open_page("")
+
+    # Material answers "Initializing search" until its worker has loaded the index.
+    page.locator(".md-search-result__meta").filter(has_text=SEARCH_READY).wait_for(state="attached")
+    page.keyboard.press("/")
+    page.keyboard.type(term)
+    results = page.locator(".md-search-result__item > .md-search-result__link")
+    results.first.wait_for(timeout=10_000)
+    paths = [urlsplit(href).path for href in results.evaluate_all("ls => ls.map(l => l.href)")]
+    assert f"/{expected}" in paths, f"{term!r} found on {paths}, not on {expected}"
+
+    results.nth(paths.index(f"/{expected}")).click()
+    page.wait_for_url(f"{site_url}{expected}**")
+    assert term in page.locator("article").inner_text()
+    assert traffic.problems() == []
+
+
+def tab_set_showing(page, snippet: str):
+    """The Code / What Sentry receives tabs whose code is this snippet file."""
+    signature = next(line for line in snippet.splitlines() if line.startswith("def "))
+    tab_set = page.locator(".tabbed-set").filter(has=page.locator("code", has_text=signature))
+    assert tab_set.count() == 1, f"no single tab set shows {signature!r}"
+    return tab_set
+
+
+def test_copy_button_copies_the_snippet_file_exactly(open_page, traffic):
+    page = open_page("errors/", permissions=["clipboard-read", "clipboard-write"])
+    snippet = CAPTURE_EXCEPTION.read_text()
+    code_block = tab_set_showing(page, snippet).locator(".tabbed-block").first
+
+    code_block.hover()
+    code_block.locator("button.md-code__button[data-md-type=copy]").click()
+
+    copied = page.evaluate("navigator.clipboard.readText()")
+    # The site shows (and copies) the file without its final newline.
+    assert copied == snippet.removesuffix("\n")
+    assert traffic.problems() == []
+
+
+def test_payload_tab_shows_the_recorded_payload(open_page, traffic):
+    page = open_page("errors/")
+    tab_set = tab_set_showing(page, CAPTURE_EXCEPTION.read_text())
+    code, payload = tab_set.locator(":scope > .tabbed-content > .tabbed-block").all()
+    assert code.is_visible() and not payload.is_visible()
+
+    tab_set.locator(":scope > .tabbed-labels > label", has_text=PAYLOAD_TAB).click()
+
+    assert payload.is_visible() and not code.is_visible()
+    recorded = (ROOT / "tests" / "payloads" / "errors" / "capture_exception.json").read_text()
+    assert json.loads(payload.inner_text()) == json.loads(recorded)
+    assert traffic.problems() == []
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_every_payload_tab_switches(open_page, traffic, path):
+    page = open_page(path)
+    tab_sets = page.locator(".tabbed-set").filter(
+        has=page.locator(":scope > .tabbed-labels > label", has_text=PAYLOAD_TAB)
+    )
+
+    for tab_set in tab_sets.all():
+        labels = tab_set.locator(":scope > .tabbed-labels > label")
+        index = labels.all_inner_texts().index(PAYLOAD_TAB)
+        labels.nth(index).click()
+        panel = tab_set.locator(":scope > .tabbed-content > .tabbed-block").nth(index)
+        assert panel.is_visible()
+        assert json.loads(panel.inner_text()), "an empty payload panel"
+    assert traffic.problems() == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_no_serious_accessibility_violations(open_page, traffic, path, scheme):
+    page = open_page(path, color_scheme=scheme)
+
+    results = Axe().run(page)
+
+    violations = results.response["violations"]
+    report = SCREENSHOTS / "axe" / f"{page_id(path)}-{scheme}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps(violations, indent=2))
+    serious = [
+        f"{v['impact']} {v['id']}: {v['help']} ({len(v['nodes'])} elements)"
+        for v in violations
+        if v["impact"] in SERIOUS
+    ]
+    assert serious == [], "\n".join(serious)
+    assert traffic.problems() == [], "axe-core must run from the package, not the network"
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    return struct.unpack(">II", path.read_bytes()[16:24])
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "kind"), [(1280, 800, "desktop"), (390, 844, "mobile")]
+)
+@pytest.mark.parametrize("path", ["", "errors/"], ids=page_id)
+def test_screenshot(open_page, traffic, path, width, height, kind):
+    page = open_page(path, width=width, height=height, is_mobile=kind == "mobile")
+    screenshot = SCREENSHOTS / f"{page_id(path)}-{kind}.png"
+    screenshot.unlink(missing_ok=True)
+
+    page.screenshot(path=screenshot, full_page=True)
+
+    screenshot_width, screenshot_height = png_size(screenshot)
+    assert screenshot_width == width
+    assert screenshot_height >= height
+    assert traffic.problems() == []
