@@ -39,13 +39,21 @@ def _decode(body: bytes, encoding: str) -> bytes:
 
 
 class SentryHTTPEndpoint:
-    def __init__(self, behaviour: Behaviour = "ok", stall_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        behaviour: Behaviour = "ok",
+        stall_seconds: float = 5.0,
+        *,
+        port: int = 0,
+        rate_limits: str = "60::organization",
+    ) -> None:
         self.behaviour = behaviour
         self.stall_seconds = stall_seconds
+        self.rate_limits = rate_limits  # X-Sentry-Rate-Limits sent with a 429
         self.envelopes: list[Envelope] = []
         self.requests = 0
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -108,7 +116,7 @@ class SentryHTTPEndpoint:
                 if endpoint.behaviour == "rate-limited":
                     self.send_response(429)
                     self.send_header("Retry-After", "60")
-                    self.send_header("X-Sentry-Rate-Limits", "60::organization")
+                    self.send_header("X-Sentry-Rate-Limits", endpoint.rate_limits)
                 elif endpoint.behaviour == "error":
                     self.send_response(500)
                 else:
