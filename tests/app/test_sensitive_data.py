@@ -240,3 +240,17 @@ def test_each_protection_is_needed(
     drive_the_app(wsgi, recorder, planted)
 
     assert PROTECTIONS[protection] <= leaked(recorder, planted)
+
+
+def test_an_event_scrubber_is_ignored_once_data_collection_is_set(recorder):
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+
+    with pytest.warns(UserWarning, match="Event scrubbers are not enabled"):
+        sentry_sdk.init(
+            dsn="https://public@sentry.example.invalid/1",
+            transport=recorder,
+            data_collection=DATA_COLLECTION,
+            event_scrubber=EventScrubber(denylist=[*DEFAULT_DENYLIST, "email"]),
+        )
+
+    assert sentry_sdk.get_client().options["event_scrubber"] is None
