@@ -28,7 +28,15 @@ class Response:
 
 class WSGIClient:
     def __init__(self) -> None:
-        self.application = get_wsgi_application()
+        self._application = None
+
+    @property
+    def application(self):
+        # Built on first use, after the test's sentry_init: the SDK wraps middleware as
+        # Django loads it, so a handler built earlier would have no middleware spans.
+        if self._application is None:
+            self._application = get_wsgi_application()
+        return self._application
 
     def request(
         self,
