@@ -1,6 +1,6 @@
 """docs/sensitive-data.md
 
-The exhaustive proof, with a secret planted everywhere, is tests/app/test_sensitive_data.py;
+The exhaustive proof, with a secret planted everywhere, is tests/app/test_planted_secrets.py;
 these tests record the payloads the page shows.
 """
 
