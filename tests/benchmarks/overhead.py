@@ -11,9 +11,13 @@ Workloads, both through the code paths the SDK instruments:
   worker runs and Sentry's Celery integration wraps), without the broker round trip. The task
   rebuilds the maps of three active fasts (SQL aggregate + Redis SET each).
 
-Every configuration is measured in every round, in a shuffled order, so slow drift of the
-machine is shared by all of them. The overhead ratio is computed per round against the same
-round's "Sentry off" and reported with its range over the rounds.
+Each configuration's client is created once; a round binds each in turn (shuffled order) for a
+short block of calls, so slow drift of the machine is shared by all of them. The ratio to
+"Sentry off" comes with a 95% bootstrap interval over rounds, and its range over rounds.
+"Sentry off" is no client bound: the integrations' wrappers are installed (once per process)
+but do nothing, which is a few microseconds more than an app that never calls `init`.
+After each block the client is flushed, untimed, so one configuration's envelopes are not
+sent during the next one's calls; what its background thread sent during the block counts.
 
 The real HTTP transport sends to a loopback ingest endpoint that runs in another process
 (tests/benchmarks/ingest_process.py), as sentry.io would be another machine.
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import gc
 import json
 import os
 import random
@@ -36,6 +39,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "example_app"), str(ROOT / "tests")]
@@ -143,28 +147,37 @@ def _sentry_off() -> None:
     sentry_sdk.scope._current_scope.set(None)
 
 
-def _fresh_cache_connection() -> None:
-    """Django patches a cache for spans when it is created: recreate it per configuration."""
+@dataclass
+class _Prepared:
+    """One configuration, ready to switch to without re-initialising Sentry."""
+
+    configuration: Configuration
+    client: Any  # sentry_sdk.Client, or None for "Sentry off"
+    cache: Any  # the Django cache object its requests use
+    recorder: Any = None  # RecordingTransport for the recording transport
+
+
+def _new_cache():
+    """A new Django cache object; patched for spans if the bound client has cache_spans."""
     from django.core.cache import caches
 
     try:
-        cache = caches["default"]
-        for pool in getattr(cache._cache, "_pools", {}).values():
-            pool.disconnect()
         del caches["default"]
     except AttributeError:
         pass
+    return caches["default"]
 
 
-def _switch_to(configuration: Configuration, dsn: str):
-    """Make `configuration` the active one; return its recording transport, if any."""
+def _prepare(configuration: Configuration, dsn: str) -> _Prepared:
+    """Initialise Sentry for `configuration` with the example app's own options."""
+    import sentry_sdk
+
     from bahk.sentry import init_sentry
     from sentry_recorder import RecordingTransport
 
-    _sentry_off()
-    _fresh_cache_connection()
+    sentry_sdk.get_global_scope().set_client(None)  # unbound, not closed: it is reused
     if configuration.transport is None:
-        return None
+        return _Prepared(configuration, None, _new_cache())
     recorder = RecordingTransport() if configuration.transport == "recording" else None
     overrides: dict = {
         "traces_sample_rate": configuration.traces_sample_rate,
@@ -172,19 +185,34 @@ def _switch_to(configuration: Configuration, dsn: str):
     }
     if recorder is not None:
         overrides["transport"] = recorder
-    # The example app's own options (bahk/sentry.py) plus this configuration's.
     environ = {"SENTRY_DSN": dsn, "SENTRY_ENVIRONMENT": "bench", "SENTRY_RELEASE": "bench"}
     assert init_sentry(environ, **overrides)
-    return recorder
+    return _Prepared(configuration, sentry_sdk.get_client(), _new_cache(), recorder)
 
 
-def _timed(call: Callable[[], None], count: int) -> list[float]:
-    samples = []
+def _switch_to(prepared: _Prepared) -> None:
+    """Bind the configuration's client (None: Sentry off) and cache: cheap, so rounds can be
+    short. Django decides whether to instrument a cache when it creates it, hence one each."""
+    import sentry_sdk
+    from django.core.cache import caches
+
+    sentry_sdk.get_global_scope().set_client(prepared.client)
+    caches["default"] = prepared.cache
+
+
+def _timed(call: Callable[[], None], count: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU time (all threads of this process) of each call, in ms.
+
+    CPU time does not count the moments another process has the CPU, so it stays steady on a
+    busy machine; it does count the HTTP transport's thread when it works during the call.
+    """
+    wall, cpu = [], []
     for _ in range(count):
-        start = time.perf_counter_ns()
+        wall_start, cpu_start = time.perf_counter_ns(), time.process_time_ns()
         call()
-        samples.append((time.perf_counter_ns() - start) / 1e6)
-    return samples
+        cpu.append((time.process_time_ns() - cpu_start) / 1e6)
+        wall.append((time.perf_counter_ns() - wall_start) / 1e6)
+    return wall, cpu
 
 
 def _peak_memory(call: Callable[[], None], count: int) -> float:
@@ -248,10 +276,9 @@ def _measure_in_django(dsn: str, rounds: int, block: int, warmup: int, memory_ca
     call_command("migrate", verbosity=0)
     fast_id = _create_fasts()
 
-    # Set every integration up once (they patch Django, Celery and redis-py for the whole
-    # process) before the WSGI handler loads its middleware, as in the real app.
-    _switch_to(CONFIGURATIONS[-1], dsn)
-    _sentry_off()
+    # Every integration patches Django, Celery and redis-py once, for the whole process, so
+    # the clients are made before the WSGI handler loads its (then wrapped) middleware.
+    prepared = [_prepare(c, dsn) for c in CONFIGURATIONS]
 
     from hub.tasks import update_fast_maps
     from wsgi_client import WSGIClient
@@ -269,41 +296,51 @@ def _measure_in_django(dsn: str, rounds: int, block: int, warmup: int, memory_ca
             raise RuntimeError("update_fast_maps did not refresh every active fast")
 
     workloads = {"view": request_map, "task": run_task}
-    # blocks[configuration][workload][round] = the latencies of one block, in ms
-    blocks = {c.key: {w: [] for w in workloads} for c in CONFIGURATIONS}
+    # blocks[clock][configuration][workload][round] = the times of one block's calls, in ms
+    blocks = {
+        clock: {c.key: {w: [] for w in workloads} for c in CONFIGURATIONS}
+        for clock in ("wall", "cpu")
+    }
     recorded = {c.key: {"transactions": 0, "spans": 0, "calls": 0} for c in CONFIGURATIONS}
     order_rng = random.Random(2026)
     started = time.monotonic()
 
     for _round in range(rounds):
-        order = list(CONFIGURATIONS)
+        order = list(prepared)
         order_rng.shuffle(order)
-        for configuration in order:
-            recorder = _switch_to(configuration, dsn)
-            for call in workloads.values():
-                _timed(call, warmup)  # new cache connection, first transaction, ...
-            if recorder is not None:
-                recorder.clear()
-            gc.collect()
+        for config in order:
+            _switch_to(config)
+            key = config.configuration.key
             for name, call in workloads.items():
-                blocks[configuration.key][name].append(_timed(call, block))
-            if recorder is not None:
-                transactions = recorder.transactions()
-                recorded[configuration.key]["transactions"] += len(transactions)
-                recorded[configuration.key]["spans"] += sum(
-                    len(t.get("spans", [])) for t in transactions
-                )
-                recorded[configuration.key]["calls"] += block * len(workloads)
+                _timed(call, warmup)
+                wall, cpu = _timed(call, block)
+                blocks["wall"][key][name].append(wall)
+                blocks["cpu"][key][name].append(cpu)
+            if config.client is not None:
+                # What the HTTP transport's thread has not sent yet is sent now, untimed,
+                # rather than during the next configuration's calls.
+                config.client.flush()
+            if config.recorder is not None:
+                transactions = config.recorder.transactions()
+                config.recorder.clear()
+                recorded[key]["transactions"] += len(transactions)
+                recorded[key]["spans"] += sum(len(t.get("spans", [])) for t in transactions)
+                recorded[key]["calls"] += (warmup + block) * len(workloads)
     timing_seconds = time.monotonic() - started
 
     memory = {}
-    for configuration in CONFIGURATIONS:
-        _switch_to(configuration, dsn)
+    for config in prepared:
+        _switch_to(config)
         for call in workloads.values():
             _timed(call, warmup)
-        memory[configuration.key] = {
+        memory[config.configuration.key] = {
             name: _peak_memory(call, memory_calls) for name, call in workloads.items()
         }
+        if config.client is not None:
+            config.client.flush()
+    for config in prepared:
+        if config.client is not None:
+            config.client.close()
     _sentry_off()
 
     return {
@@ -340,35 +377,41 @@ def _ratio_interval(mine: list[list[float]], off: list[list[float]]) -> tuple[fl
     return ratios[int(0.025 * BOOTSTRAP)], ratios[int(0.975 * BOOTSTRAP) - 1]
 
 
-def _summarise(blocks: dict, workload: str, memory: dict) -> dict:
+def _clock_summary(blocks: dict, key: str, workload: str) -> dict:
     off = blocks["off"][workload]
+    mine = blocks[key][workload]
     off_median = statistics.median(x for b in off for x in b)
-    summary = {}
-    for configuration in CONFIGURATIONS:
-        mine = blocks[configuration.key][workload]
-        pooled = [x for b in mine for x in b]
-        per_round = [
-            statistics.median(m) / statistics.median(o) for m, o in zip(mine, off, strict=True)
-        ]
-        low, high = _ratio_interval(mine, off)
-        summary[configuration.key] = {
-            "median_ms": statistics.median(pooled),
-            "p95_ms": _percentile(pooled, 0.95),
-            "ratio": statistics.median(pooled) / off_median,
-            "ratio_ci95": [low, high],
-            "ratio_per_round_min_max": [min(per_round), max(per_round)],
-            "added_median_ms": statistics.median(pooled) - off_median,
-            "peak_memory_kib": memory[configuration.key][workload],
-            "samples": len(pooled),
+    pooled = [x for b in mine for x in b]
+    per_round = [
+        statistics.median(m) / statistics.median(o) for m, o in zip(mine, off, strict=True)
+    ]
+    return {
+        "median_ms": statistics.median(pooled),
+        "p95_ms": _percentile(pooled, 0.95),
+        "ratio": statistics.median(pooled) / off_median,
+        "ratio_ci95": list(_ratio_interval(mine, off)),
+        "ratio_per_round_min_max": [min(per_round), max(per_round)],
+        "added_median_ms": statistics.median(pooled) - off_median,
+    }
+
+
+def _summarise(blocks: dict, workload: str, memory: dict) -> dict:
+    return {
+        c.key: {
+            "wall": _clock_summary(blocks["wall"], c.key, workload),
+            "cpu": _clock_summary(blocks["cpu"], c.key, workload),
+            "peak_memory_kib": memory[c.key][workload],
+            "samples": sum(len(b) for b in blocks["wall"][c.key][workload]),
         }
-    return summary
+        for c in CONFIGURATIONS
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--block", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--block", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--memory-calls", type=int, default=30)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()

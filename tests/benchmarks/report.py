@@ -20,10 +20,22 @@ def _section(name: str, lines: list[str]) -> list[str]:
 def _stamp(results: dict) -> list[str]:
     versions = ", ".join(f"{name} {version}" for name, version in results["versions"].items())
     machine = results["machine"]
+    load = results["load_average_after_overhead"]
+    busy = (
+        ", more than the CPU count: other processes competed for the CPUs, so trust the CPU "
+        "columns more than the wall-clock ones"
+        if load > machine["cpus"]
+        else ""
+    )
     return [
         f"Measured {results['date']} on {machine['cpus']} CPUs ({machine['platform']}) with "
-        f"{versions}.",
+        f"{versions}. Load average at the end of the overhead run: {load}{busy}.",
     ]
+
+
+def _ratio(clock: dict) -> str:
+    low, high = clock["ratio_ci95"]
+    return f"{clock['ratio']:.2f}x ({low:.2f}-{high:.2f})"
 
 
 def _overhead_table(results: dict, workload: str) -> list[str]:
@@ -33,26 +45,55 @@ def _overhead_table(results: dict, workload: str) -> list[str]:
     lines = [
         f"**{WORKLOAD_TITLES[workload]}**",
         "",
-        "| Sentry configuration | Transport | Median | p95 | Relative to off (95% CI) "
-        "| Added per call | Peak memory per call |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| Sentry configuration | Transport | Median | p95 | vs off (95% CI) "
+        "| CPU, median | CPU vs off (95% CI) | Peak memory |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for configuration in overhead["configurations"]:
         row = summary[configuration["key"]]
-        low, high = row["ratio_ci95"]
+        wall, cpu = row["wall"], row["cpu"]
         lines.append(
             f"| {configuration['label']} | {TRANSPORTS[configuration['transport']]} "
-            f"| {row['median_ms']:.2f} ms | {row['p95_ms']:.2f} ms "
-            f"| {row['ratio']:.2f}x ({low:.2f}-{high:.2f}) "
-            f"| {row['added_median_ms'] * 1000:+.0f} µs | {row['peak_memory_kib']:.0f} KiB |"
+            f"| {wall['median_ms']:.2f} ms | {wall['p95_ms']:.2f} ms | {_ratio(wall)} "
+            f"| {cpu['median_ms']:.2f} ms | {_ratio(cpu)} | {row['peak_memory_kib']:.0f} KiB |"
         )
     lines += [
         "",
         f"{method['rounds']} interleaved rounds of {method['calls_per_block']} calls per "
-        f"configuration ({summary['off']['samples']} calls each); CI: "
-        f"bootstrap over rounds. Peak memory: Python allocations (all threads) during one call, "
-        f"median of {method['memory_calls']}.",
+        f"configuration ({summary['off']['samples']} calls each). Median and p95: wall-clock "
+        "time. CPU: CPU time of all the benchmark's threads during the call. 95% CI: bootstrap "
+        "over rounds. Peak memory: Python allocations of all threads during one call, median of "
+        f"{method['memory_calls']}.",
     ]
+    return lines
+
+
+def _cost(summary: dict, key: str) -> str:
+    cpu = summary[key]["cpu"]
+    return f"{cpu['added_median_ms'] * 1000:+.0f} µs CPU ({_ratio(cpu)})"
+
+
+def _summary(results: dict) -> list[str]:
+    """The figures the page's recommendations rest on, as sentences (HTTP transport)."""
+    view = results["overhead"]["workloads"]["view"]
+    task = results["overhead"]["workloads"]["task"]
+    lines = []
+    for title, summary in (("A cached request", view), ("A task", task)):
+        off = summary["off"]
+        lines.append(
+            f"- **{title}** uses {off['cpu']['median_ms']:.2f} ms of CPU with Sentry off "
+            f"({off['wall']['median_ms']:.2f} ms wall-clock). Sentry on without tracing: "
+            f"{_cost(summary, 'errors')}; `traces_sample_rate` 0.01: "
+            f"{_cost(summary, 'traces-0.01')}; 0.1: {_cost(summary, 'traces-0.1')}; 1.0: "
+            f"{_cost(summary, 'traces-1.0')}; 1.0 with cache and middleware spans: "
+            f"{_cost(summary, 'traces-1.0-spans')}."
+        )
+    lines.append(
+        f"- **Memory**: a traced request's peak Python allocation is "
+        f"{view['traces-1.0']['peak_memory_kib']:.0f} KiB with the HTTP transport, against "
+        f"{view['off']['peak_memory_kib']:.0f} KiB with Sentry off and "
+        f"{view['errors']['peak_memory_kib']:.0f} KiB without tracing."
+    )
     return lines
 
 
@@ -93,6 +134,7 @@ def markdown(results: dict) -> str:
         "",
     ]
     lines += _section("stamp", _stamp(results))
+    lines += _section("summary", _summary(results))
     lines += _section("view", _overhead_table(results, "view"))
     lines += _section("task", _overhead_table(results, "task"))
     if "docs_build" in results:
