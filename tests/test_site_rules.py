@@ -155,6 +155,26 @@ def test_every_payload_file_is_shown_by_a_page():
     assert not unshown, f"Recorded payloads no page includes (stale? delete them): {unshown}"
 
 
+TAB = re.compile(r'^===\s+"(?P<label>[^"]*)"')
+
+
+def test_every_payload_is_shown_in_a_what_sentry_receives_tab():
+    misplaced = []
+    for page in doc_pages():
+        label = None
+        for number, line in enumerate(page.read_text().splitlines(), start=1):
+            if match := TAB.match(line):
+                label = match["label"]
+            elif not line.startswith((" ", "\t")) and line.strip():
+                label = None
+            if '"tests/payloads/' in line and label != "What Sentry receives":
+                misplaced.append(f"{page.relative_to(ROOT)}:{number} (tab: {label!r})")
+    assert not misplaced, (
+        'Show payloads in a tab labelled exactly "What Sentry receives", beside "Code":\n'
+        + "\n".join(misplaced)
+    )
+
+
 def _string_literals(directory: Path) -> set[str]:
     return {
         node.value

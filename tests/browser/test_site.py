@@ -105,7 +105,9 @@ def test_every_payload_tab_switches(open_page, traffic, path):
 
     for tab_set in tab_sets.all():
         labels = tab_set.locator(":scope > .tabbed-labels > label")
-        index = labels.all_inner_texts().index(PAYLOAD_TAB)
+        texts = labels.all_inner_texts()
+        assert PAYLOAD_TAB in texts, f"tabs {texts}: the payload tab must be {PAYLOAD_TAB!r}"
+        index = texts.index(PAYLOAD_TAB)
         labels.nth(index).click()
         panel = tab_set.locator(":scope > .tabbed-content > .tabbed-block").nth(index)
         assert panel.is_visible()
