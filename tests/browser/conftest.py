@@ -68,6 +68,10 @@ class Traffic:
             + [f"console error: {text}" for text in self.console_errors]
         )
 
+    def assert_clean(self) -> None:
+        problems = self.problems()
+        assert not problems, "\n".join(["The site must work offline and quietly:", *problems])
+
 
 @pytest.fixture
 def traffic() -> Traffic:
