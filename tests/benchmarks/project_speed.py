@@ -7,6 +7,7 @@ so "warm"), from a clean environment: no SENTRY_*, HEROKU_* or Django settings o
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from site_weight import page_weights
 
 ROOT = Path(__file__).resolve().parents[2]
+SLOW_TEST = re.compile(r"^\d+\.\d+s (setup|call|teardown) ")
 
 
 def _clean_environ() -> dict[str, str]:
@@ -74,13 +76,14 @@ def _summary_line(output: str) -> str:
 
 
 def suite_timings(runs: int) -> dict:
-    """The whole suite as `nox -s tests` runs it (with coverage), serial and with `-n 2`.
+    """The whole suite as `nox -s tests` runs it (with coverage, without tests/browser, which
+    `nox -s browser` runs), serial and with `-n 2`; and the slowest tests of each run.
 
     A test module that does not import does not stop the run, so the time is always the
     whole suite's; the outcome column says what failed.
     """
     pytest = [sys.executable, "-m", "pytest", "-q", "--cov", "--cov-report="]
-    pytest.append("--continue-on-collection-errors")
+    pytest += ["--ignore=tests/browser", "--continue-on-collection-errors", "--durations=5"]
     variants = {"serial": pytest, "xdist -n 2": [*pytest, "-n", "2"]}
     results = {
         name: {"command": " ".join(["pytest", *args[3:]]), "runs": []}
@@ -100,6 +103,9 @@ def suite_timings(runs: int) -> dict:
                         for line in completed.stdout.splitlines()
                         if line.startswith(("FAILED", "ERROR"))
                     ][:20],
+                    "slowest": [
+                        line for line in completed.stdout.splitlines() if SLOW_TEST.match(line)
+                    ],
                 }
             )
     for result in results.values():

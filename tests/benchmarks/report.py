@@ -112,6 +112,10 @@ def _project_table(results: dict) -> list[str]:
             f"| `{suite['command']}` (warm venv) | {suite['median_seconds']:.1f} s "
             f"| {runs} s | {outcome} |"
         )
+    serial_runs = results["test_suite"].get("serial", {}).get("runs", [])
+    if slowest := serial_runs[0].get("slowest", []) if serial_runs else []:
+        lines += ["", "Slowest tests of the serial run:", ""]
+        lines += [f"- `{' '.join(line.split())}`" for line in slowest]
     return lines
 
 
