@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,15 @@ def running(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> It
 
 
 @pytest.fixture
-def dyno_environ(redis_url, sentry_endpoint, tmp_path) -> dict[str, str]:
+def dyno_redis_url(redis_url) -> str:
+    """Another database of the test Redis: the in-process test worker must not take our tasks."""
+    url = redis_url.rsplit("/", 1)[0] + "/1"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def dyno_environ(dyno_redis_url, sentry_endpoint, tmp_path) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
@@ -83,14 +92,14 @@ def dyno_environ(redis_url, sentry_endpoint, tmp_path) -> dict[str, str]:
         PYTHONPATH=str(EXAMPLE_APP),
         SENTRY_DSN=sentry_endpoint.dsn,
         SENTRY_ENVIRONMENT="production",
-        REDIS_URL=redis_url,
+        REDIS_URL=dyno_redis_url,
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     return env
 
 
 def test_worker_and_beat_processes_send_check_ins_and_errors(
-    dyno_environ, sentry_endpoint, redis_url, tmp_path
+    dyno_environ, sentry_endpoint, dyno_redis_url, tmp_path
 ):
     commands = procfile_commands()
     release = commands["release"]
@@ -114,7 +123,7 @@ def test_worker_and_beat_processes_send_check_ins_and_errors(
             running(commands["beat"], dyno_environ, tmp_path, tmp_path / "beat.log")
         )
         # A message an older release queued with an argument the task no longer takes.
-        sender = Celery("older-release", broker=redis_url, set_as_current=False)
+        sender = Celery("older-release", broker=dyno_redis_url, set_as_current=False)
         sender.send_task("hub.tasks.update_fast_maps", args=[42])
 
         def arrived(endpoint):

@@ -27,11 +27,12 @@ TRANSACTION_FIELDS = (
 )
 
 
-def join_fast(wsgi, fast_id=3, email="amina@example.org"):
+def join_fast(wsgi, fast_id=3, email="amina@example.org", headers=None):
     return wsgi.post(
         f"/api/fasts/{fast_id}/join/",
         body=f"email={email}".encode(),
         content_type="application/x-www-form-urlencoded",
+        headers=headers,
     )
 
 
@@ -231,6 +232,7 @@ def test_eager_mode_runs_the_task_inside_the_request(
     sentry_init, recorder, eager_celery, wsgi, settings, assert_payload
 ):
     settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
+    assert eager_celery.conf.task_always_eager is eager_settings.CELERY_TASK_ALWAYS_EAGER is True
     sentry_init(traces_sample_rate=1.0)
 
     response = join_fast(wsgi)
@@ -270,7 +272,7 @@ def test_eager_mode_failing_task_fails_the_caller_once(sentry_init, recorder, ea
 
 
 @pytest.mark.django_db(transaction=True)
-def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker):
+def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker, assert_payload):
     from hub.tasks import send_daily_fast_notifications, update_fast_maps
 
     sentry_init(traces_sampler=sample_by_task.traces_sampler)
@@ -282,6 +284,13 @@ def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker):
     (transaction,) = recorder.transactions()
     assert transaction["transaction"] == "hub.tasks.send_daily_fast_notifications"
     assert recorder.envelopes[-1].headers["trace"]["sample_rate"] == "1.0"
+    assert_payload(
+        "celery/sampled_tasks",
+        {
+            "envelope_header": trim(recorder.envelopes[-1].headers, "trace.sample_rate"),
+            "transactions": [trim(transaction, "transaction", "contexts.trace.op")],
+        },
+    )
     assert sample_by_task.traces_sampler({"celery_job": {"task": "hub.tasks.other"}}) == 0.1
     assert sample_by_task.traces_sampler({"parent_sampled": True, "celery_job": {}}) == 1.0
 
@@ -308,24 +317,31 @@ def test_sample_rate_per_dyno_type(dyno, rate):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("sample_rand", "sampled"), [(0.049, True), (0.051, False)])
 def test_web_dyno_keeps_five_percent_of_requests(
-    sentry_init, recorder, wsgi, settings, sample_rand, sampled
+    sentry_init, recorder, celery_worker, wsgi, settings, sample_rand, sampled
 ):
     settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
     environ = {"DYNO": "web.1"}
     sentry_init(environ, traces_sample_rate=sample_rate_per_dyno.traces_sample_rate(environ))
 
-    wsgi.get("/api/fasts/3/join/", headers=incoming_trace_headers(sample_rand))
+    assert join_fast(wsgi, headers=incoming_trace_headers(sample_rand)).status == 202
 
+    request_traces = [
+        envelope.headers["trace"]
+        for envelope in recorder.envelopes
+        if envelope.items[0].type == "transaction"
+        and envelope.items[0].payload.json["contexts"]["trace"]["op"] == "http.server"
+    ]
     if sampled:
-        (envelope,) = recorder.envelopes
-        assert envelope.headers["trace"]["sample_rate"] == "0.05"
-        assert envelope.headers["trace"]["sample_rate"] == "0.05"
-        assert envelope.headers["trace"]["trace_id"] == INCOMING_TRACE_ID
+        (trace,) = request_traces
+        assert trace["sample_rate"] == "0.05"
+        assert trace["trace_id"] == INCOMING_TRACE_ID
     else:
-        assert recorder.transactions() == []
+        assert request_traces == []
 
 
-def test_worker_dyno_keeps_half_of_the_tasks_it_starts(sentry_init, recorder, celery_worker):
+def test_worker_dyno_keeps_half_of_the_tasks_it_starts(
+    sentry_init, recorder, celery_worker, assert_payload
+):
     environ = {"DYNO": "worker.2"}
     sentry_init(environ, traces_sample_rate=sample_rate_per_dyno.traces_sample_rate(environ))
 
@@ -345,3 +361,15 @@ def test_worker_dyno_keeps_half_of_the_tasks_it_starts(sentry_init, recorder, ce
     # Each is kept with probability 0.5: all or none of 40 would happen once in 10**12 runs.
     assert 0 < len(kept) < 40
     assert set(kept) == {"0.5"}
+    first_kept = next(
+        envelope for envelope in recorder.envelopes if envelope.items[0].type == "transaction"
+    )
+    assert_payload(
+        "celery/sample_rate_per_dyno",
+        {
+            "envelope_header": trim(first_kept.headers, "trace.sample_rate"),
+            "transaction": trim(
+                first_kept.items[0].payload.json, "transaction", "tags.dyno", "tags.dyno_type"
+            ),
+        },
+    )

@@ -32,6 +32,17 @@ def by_slug(check_ins):
     return result
 
 
+def call_outside_a_worker(task, *args):
+    """Call a task's function as a script or management command would.
+
+    In a worker, the Celery integration wraps `task.run` with its own error reporting; the test
+    worker runs in this process, so undo that wrapper to call the function beneath it (the
+    function `@sentry_sdk.monitor` returned).
+    """
+    run = task.run.__wrapped__ if getattr(task, "_sentry_is_patched", False) else task.run
+    return run(*args)
+
+
 @pytest.fixture
 def extra_beat_entries(celery_worker):
     """Add entries to the app's beat schedule for one test."""
@@ -77,7 +88,10 @@ def test_beat_sends_in_progress_and_worker_sends_ok(
     assert recorder.events() == []
     assert_payload(
         "crons/beat_check_ins",
-        [trim(c, *CHECK_IN_FIELDS) for c in recorder.check_ins()],
+        sorted(
+            (trim(c, *CHECK_IN_FIELDS) for c in recorder.check_ins()),
+            key=lambda c: (c["monitor_slug"], c["status"] != "in_progress"),
+        ),
     )
 
 
@@ -115,7 +129,7 @@ def test_worker_sends_error_when_the_task_raises_or_retries(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_exclude_beat_tasks(sentry_init, recorder, celery_worker):
+def test_exclude_beat_tasks(sentry_init, recorder, celery_worker, assert_payload):
     sentry_init(integrations=exclude_beat_tasks.sentry_integrations(), traces_sample_rate=1.0)
 
     apply_beat_entries(celery_worker, *APP_ENTRIES)
@@ -127,10 +141,17 @@ def test_exclude_beat_tasks(sentry_init, recorder, celery_worker):
         "hub.tasks.send_daily_fast_notifications",
         "hub.tasks.update_fast_maps",
     }
+    assert_payload(
+        "crons/exclude_beat_tasks",
+        {
+            "check_ins": [trim(c, "monitor_slug", "status") for c in recorder.check_ins()],
+            "transactions": sorted(t["transaction"] for t in recorder.transactions()),
+        },
+    )
 
 
 def test_beat_init_signal_initialises_sentry_in_beat(
-    recorder, celery_worker, sentry_endpoint, monkeypatch, clean_environ
+    recorder, celery_worker, sentry_endpoint, monkeypatch, clean_environ, assert_payload
 ):
     clean_environ()
     monkeypatch.setenv("SENTRY_DSN", sentry_endpoint.dsn)
@@ -147,6 +168,7 @@ def test_beat_init_signal_initialises_sentry_in_beat(
     assert started["monitor_slug"] == "daily-fast-notifications"
     assert started["status"] == "in_progress"
     assert recorder.check_ins() == []  # over HTTP, through the DSN from the environment
+    assert_payload("crons/beat_init", trim(started, "monitor_slug", "status", "monitor_config"))
 
 
 @pytest.mark.django_db
@@ -156,7 +178,7 @@ def test_monitor_decorator_sends_in_progress_then_ok(sentry_init, recorder, asse
     fast = Fast.objects.create(name="Ramadan", starts_on="2027-02-08", ends_on="2027-03-09")
     sentry_init()
 
-    assert monitor_decorator.send_weekly_fast_report(fast.id) == 0
+    assert call_outside_a_worker(monitor_decorator.send_weekly_fast_report, fast.id) == 0
 
     started, finished = recorder.check_ins()
     assert started["monitor_slug"] == finished["monitor_slug"] == "weekly-fast-report"
@@ -179,7 +201,7 @@ def test_monitor_decorator_sends_error_and_no_event(sentry_init, recorder, asser
     sentry_init()
 
     with pytest.raises(Fast.DoesNotExist):
-        monitor_decorator.send_weekly_fast_report(404)
+        call_outside_a_worker(monitor_decorator.send_weekly_fast_report, 404)
 
     assert [c["status"] for c in recorder.check_ins()] == ["in_progress", "error"]
     assert recorder.events() == []
@@ -206,7 +228,7 @@ def test_monitor_decorator_in_the_worker_also_gets_celerys_error_event(
 
 
 @pytest.mark.django_db
-def test_monitor_context_manager(sentry_init, recorder):
+def test_monitor_context_manager(sentry_init, recorder, assert_payload):
     from hub.models import Fast
 
     Fast.objects.create(name="Lent", starts_on="2027-02-10", ends_on="2027-03-27")
@@ -219,6 +241,10 @@ def test_monitor_context_manager(sentry_init, recorder):
     assert (started["status"], finished["status"]) == ("in_progress", "ok")
     assert finished["duration"] > 0
     assert "monitor_config" not in started
+    assert_payload(
+        "crons/monitor_context_manager",
+        [trim(c, "monitor_slug", "status", "duration") for c in recorder.check_ins()],
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -140,7 +140,7 @@ def test_monitor_timezone_is_the_beat_timezone(sentry_init, recorder, redis_url,
 
 @pytest.mark.parametrize("debug", [False, True])
 def test_interval_under_a_minute_is_skipped_with_a_debug_only_warning(
-    sentry_init, recorder, celery_worker, caplog, debug
+    sentry_init, recorder, celery_worker, caplog, debug, assert_payload
 ):
     original = celery_worker.conf.beat_schedule
     celery_worker.conf.beat_schedule = {**original, **short_interval.BEAT_SCHEDULE}
@@ -171,3 +171,12 @@ def test_interval_under_a_minute_is_skipped_with_a_debug_only_warning(
         if debug
         else []
     )
+    if debug:
+        assert_payload(
+            "crons_troubleshooting/short_interval",
+            {
+                "check_ins": recorder.check_ins(),
+                "transactions": [transaction["transaction"]],
+                "sdk_log_with_debug": warnings,
+            },
+        )

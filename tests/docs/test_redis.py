@@ -155,3 +155,16 @@ def test_map_view_on_a_miss_then_a_hit(
             for name, t in (("miss", miss), ("hit", hit))
         },
     )
+
+
+def test_sdk_defaults_filter_the_values(sentry_init, recorder, redis_url, fast):
+    sentry_init(traces_sample_rate=1.0, data_collection=None)  # the SDK's defaults, not bahk's
+
+    with sentry_sdk.start_transaction(name="fast-name"):
+        django_cache.fast_name(fast)
+
+    key = f":1:fast:{fast.id}:name"
+    assert [s["description"] for s in recorder.spans(op="db.redis")] == [
+        f"GET '{key}'",
+        f"SET '{key}' [Filtered] [Filtered] [Filtered]",
+    ]
