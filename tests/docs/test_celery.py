@@ -116,7 +116,11 @@ def test_task_transaction(sentry_init, recorder, celery_worker, assert_payload):
     assert transaction["contexts"]["trace"]["status"] == "ok"
     assert [span["op"] for span in transaction["spans"]][:2] == ["queue.process", "db"]
     assert recorder.events() == []
-    assert_payload("celery/task_transaction", trim(transaction, *TRANSACTION_FIELDS))
+    # The worker thread's database "connect" span appears only on its first query of the run.
+    spans = [s for s in transaction["spans"] if s.get("description") != "connect"]
+    assert_payload(
+        "celery/task_transaction", trim({**transaction, "spans": spans}, *TRANSACTION_FIELDS)
+    )
 
 
 @pytest.mark.django_db
