@@ -200,7 +200,8 @@ def test_retries(sentry_init, recorder, celery_worker, assert_payload):
         {
             "transactions": [
                 trim(
-                    t,
+                    # Redis spans vary with the connections already open: keep the queue's.
+                    {**t, "spans": [s for s in t["spans"] if s["op"].startswith("queue.")]},
                     "transaction",
                     "contexts.trace.status",
                     "spans[].op",
