@@ -18,7 +18,9 @@ def install_groups(session: nox.Session, *groups: str) -> None:
         args += ["--group", group]
     session.run_install(
         *args,
-        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+        # Compiled bytecode: with PYTHONDONTWRITEBYTECODE set, every sentry_sdk.init would
+        # otherwise recompile the integrations whose libraries are absent (~0.3 s each time).
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location, "UV_COMPILE_BYTECODE": "1"},
         silent=True,
     )
 
