@@ -1,6 +1,7 @@
 """Sentry for bahk: one place that turns SENTRY_* environment variables into `sentry_sdk.init`."""
 
 import logging
+import re
 from collections.abc import Mapping
 
 import sentry_sdk
@@ -99,21 +100,32 @@ def filter_transaction(event: dict, hint: dict) -> dict | None:
 
 
 # --8<-- [start:heroku-tags]
+FIR_DYNO_NAME = re.compile(r"^(?P<process_type>.+?)-[0-9a-f]{8,10}-[0-9a-z]{5}$")
+
+
 def heroku_tags(environ: Mapping[str, str]) -> dict[str, str]:
     """Tags that say which dyno and release an event came from.
 
-    Heroku always sets DYNO ("web.1", "worker.2", "run.4213"). HEROKU_RELEASE_VERSION and
-    HEROKU_APP_NAME need `heroku labs:enable runtime-dyno-metadata`.
+    Heroku always sets DYNO: "web.1", "worker.2", "run.4213" on Cedar apps,
+    "web-12a34b56d-e78f9" on Fir apps. HEROKU_RELEASE_VERSION and HEROKU_APP_NAME need
+    `heroku labs:enable runtime-dyno-metadata`.
     """
     tags = {}
     if dyno := environ.get("DYNO"):
         tags["dyno"] = dyno
-        tags["dyno_type"] = dyno.split(".", 1)[0]
+        tags["dyno_type"] = _process_type(dyno)
     if release := environ.get("HEROKU_RELEASE_VERSION"):
         tags["heroku_release"] = release
     if app_name := environ.get("HEROKU_APP_NAME"):
         tags["heroku_app"] = app_name
     return tags
+
+
+def _process_type(dyno: str) -> str:
+    if "." in dyno:
+        return dyno.split(".", 1)[0]
+    match = FIR_DYNO_NAME.match(dyno)
+    return match["process_type"] if match else dyno
 
 
 # --8<-- [end:heroku-tags]

@@ -53,6 +53,21 @@ def test_heroku_tags_from_dyno_metadata():
     assert heroku_tags({}) == {}
 
 
+@pytest.mark.parametrize(
+    ("dyno", "dyno_type"),
+    [
+        ("web.1", "web"),
+        ("run.4213", "run"),
+        ("scheduler.7", "scheduler"),
+        ("web-12a34b56d-e78f9", "web"),
+        ("fast-worker-7d9f8c6b5-x2k4p", "fast-worker"),
+        ("console", "console"),
+    ],
+)
+def test_dyno_type_on_cedar_and_fir_dyno_names(dyno, dyno_type):
+    assert heroku_tags({"DYNO": dyno})["dyno_type"] == dyno_type
+
+
 def test_heroku_tags_reach_every_event(sentry_init, recorder):
     sentry_init({"DYNO": "web.1", "HEROKU_RELEASE_VERSION": "v42", "HEROKU_APP_NAME": "bahk-prod"})
 
