@@ -13,7 +13,6 @@ Retry-After), "error" (500) or "stall" (answer only after `stall_seconds`).
 from __future__ import annotations
 
 import gzip
-import json
 import threading
 import time
 import zlib
@@ -22,6 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 from sentry_sdk.envelope import Envelope
+
+from sentry_recorder import RecordingTransport
 
 Behaviour = Literal["ok", "rate-limited", "error", "stall"]
 
@@ -50,9 +51,7 @@ class SentryHTTPEndpoint:
         self.behaviour = behaviour
         self.stall_seconds = stall_seconds
         self.rate_limits = rate_limits  # X-Sentry-Rate-Limits sent with a 429
-        self.envelopes: list[Envelope] = []
-        self.requests = 0
-        self._changed = threading.Condition()
+        self.received = RecordingTransport()  # every envelope that arrived, readable as JSON
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -73,35 +72,27 @@ class SentryHTTPEndpoint:
         self._server.shutdown()
         self._server.server_close()
 
+    @property
+    def envelopes(self) -> list[Envelope]:
+        return self.received.envelopes
+
+    @property
+    def requests(self) -> int:
+        return len(self.received.envelopes)
+
     def items(self, item_type: str | None = None) -> list[dict[str, Any]]:
-        with self._changed:
-            envelopes = list(self.envelopes)
-        return [
-            json.loads(item.get_bytes())
-            for envelope in envelopes
-            for item in envelope.items
-            if item_type is None or item.type == item_type
-        ]
+        return self.received.items(item_type)
 
     def wait_for(
         self, condition: Callable[[SentryHTTPEndpoint], bool], timeout: float = 15.0
     ) -> None:
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while not condition(self):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(
-                        f"Nothing matching arrived at {self.dsn} within {timeout} s "
-                        f"({self.requests} requests received)"
-                    )
-                self._changed.wait(remaining)
-
-    def _record(self, envelope: Envelope) -> None:
-        with self._changed:
-            self.requests += 1
-            self.envelopes.append(envelope)
-            self._changed.notify_all()
+        try:
+            self.received.wait_for(lambda _: condition(self), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"Nothing matching arrived at {self.dsn} within {timeout} s "
+                f"({self.requests} requests received)"
+            ) from None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         endpoint = self
@@ -112,7 +103,7 @@ class SentryHTTPEndpoint:
                 body = _decode(self.rfile.read(length), self.headers.get("Content-Encoding", ""))
                 if endpoint.behaviour == "stall":
                     time.sleep(endpoint.stall_seconds)
-                endpoint._record(Envelope.deserialize(body))
+                endpoint.received.capture_envelope(Envelope.deserialize(body))
                 if endpoint.behaviour == "rate-limited":
                     self.send_response(429)
                     self.send_header("Retry-After", "60")

@@ -40,25 +40,6 @@ def test_capture_exception_sends_handled_error(sentry_init, recorder, assert_pay
 
 
 @pytest.mark.django_db
-def test_sentry_debug_route_sends_error_and_transaction(sentry_init, recorder, wsgi):
-    sentry_init(traces_sample_rate=1.0)
-
-    response = wsgi.get("/sentry-debug/")
-
-    assert response.status == 500
-    (event,) = recorder.events()
-    (exception,) = event["exception"]["values"]
-    assert exception["type"] == "ZeroDivisionError"
-    assert exception["mechanism"] == {"type": "django", "handled": False}
-    assert event["transaction"] == "/sentry-debug/"
-    assert event["request"]["url"] == "http://testserver/sentry-debug/"
-    (transaction,) = recorder.transactions()
-    assert transaction["transaction"] == "/sentry-debug/"
-    assert transaction["contexts"]["trace"]["status"] == "internal_error"
-    assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
-
-
-@pytest.mark.django_db
 def test_unhandled_view_error_is_reported_with_request_and_route(
     sentry_init, recorder, wsgi, settings, assert_payload
 ):

@@ -189,6 +189,8 @@ def test_sentry_debug_sends_unhandled_error_and_transaction(
     (transaction,) = recorder.transactions()
     assert transaction["transaction"] == "/sentry-debug/"
     assert transaction["contexts"]["trace"]["op"] == "http.server"
+    assert transaction["contexts"]["trace"]["status"] == "internal_error"
+    assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
     assert_payload(
         "setup/sentry_debug",
         {
