@@ -6,7 +6,6 @@ import sentry_sdk
 def init_sentry_with_user_info(dsn: str, **options) -> None:
     sentry_sdk.init(
         dsn=dsn,
-        # Replaces the deprecated send_default_pii=True.
         data_collection={"user_info": True},
         **options,
     )
