@@ -22,6 +22,8 @@ def test_unset_dsn_means_sentry_is_off_and_silent(clean_environ, network_attempt
 
     assert not sentry_sdk.get_client().is_active()
     assert sentry_sdk.capture_exception(ZeroDivisionError("unheard")) is None
+    with sentry_sdk.start_transaction(name="unheard"):
+        pass
     assert network_attempts() == []
 
 
