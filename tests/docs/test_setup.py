@@ -174,6 +174,7 @@ def test_redis_integration_records_cache_commands(sentry_init, recorder, redis_u
     assert any(command.startswith("GET") for command in commands)
 
 
+# --8<-- [start:sentry-debug]
 @pytest.mark.django_db
 def test_sentry_debug_sends_unhandled_error_and_transaction(
     sentry_init, recorder, wsgi, assert_payload
@@ -216,3 +217,6 @@ def test_sentry_debug_sends_unhandled_error_and_transaction(
             ),
         },
     )
+
+
+# --8<-- [end:sentry-debug]

@@ -9,37 +9,6 @@ from hub.models import Fast, Participant
 from payloads import trim
 
 
-# --8<-- [start:error]
-@pytest.mark.django_db
-def test_an_unhandled_view_error_reaches_sentry(sentry_init, recorder, wsgi, assert_payload):
-    sentry_init()
-
-    response = wsgi.get("/sentry-debug/")
-
-    assert response.status == 500
-    (event,) = recorder.events()
-    (exception,) = event["exception"]["values"]
-    assert exception["type"] == "ZeroDivisionError"
-    assert exception["mechanism"] == {"type": "django", "handled": False}
-    assert event["transaction"] == "/sentry-debug/"
-    assert_payload(
-        "testing/view_error",
-        trim(
-            event,
-            "level",
-            "transaction",
-            "request.method",
-            "request.url",
-            "exception.values[].type",
-            "exception.values[].value",
-            "exception.values[].mechanism",
-        ),
-    )
-
-
-# --8<-- [end:error]
-
-
 @pytest.fixture
 def fast_with_participants():
     # A fixed id keeps the cache key in the recorded spans the same whatever ran before.
