@@ -8,7 +8,6 @@ read those reports where Sentry would, at the endpoint.
 
 from __future__ import annotations
 
-import datetime
 import socket
 import threading
 import time
@@ -18,7 +17,7 @@ import pytest
 import sentry_sdk
 
 from bahk.sentry import init_sentry
-from hub.models import Fast, Participant
+from factories import create_fast
 from sentry_http_endpoint import SentryHTTPEndpoint
 
 REQUESTS = 10
@@ -31,21 +30,7 @@ MAP_URL = "/api/fasts/1/participants/map/"
 
 @pytest.fixture
 def fast(db, redis_url):
-    fast = Fast.objects.create(
-        id=1,
-        name="Ramadan",
-        starts_on=datetime.date(2026, 2, 18),
-        ends_on=datetime.date(2026, 3, 19),
-    )
-    Participant.objects.create(
-        fast=fast,
-        display_name="A",
-        email="a@example.org",
-        city="Oslo",
-        latitude=59.9,
-        longitude=10.7,
-    )
-    return fast
+    return create_fast(1, [("Oslo", 59.9, 10.7)])
 
 
 def free_loopback_port() -> int:

@@ -7,14 +7,13 @@ an event nor a transaction.
 
 from __future__ import annotations
 
-import datetime
 from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from hub.models import Fast, Participant
+from factories import create_fast
 
 URL_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
 HEADER_VALUE = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=60)
@@ -62,20 +61,7 @@ SHARED_FIXTURES = settings(
 @pytest.fixture
 def fasts(db):
     for fast_id, city in ((1, "Oslo"), (2, "Lyon")):
-        fast = Fast.objects.create(
-            id=fast_id,
-            name=f"Fast {fast_id}",
-            starts_on=datetime.date(2026, 3, 1),
-            ends_on=datetime.date(2026, 3, 30),
-        )
-        Participant.objects.create(
-            fast=fast,
-            display_name="A",
-            email="a@example.org",
-            city=city,
-            latitude=1,
-            longitude=2,
-        )
+        create_fast(fast_id, [(city, 1, 2)], name=f"Fast {fast_id}")
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """docs/performance.md"""
 
-import datetime
 import shlex
 from pathlib import Path
 
 import pytest
 import sentry_sdk
 
-from hub.models import Fast, Participant
+import factories
+from hub.models import Fast
 from hub.tasks import send_daily_fast_notifications, update_fast_maps
 from payloads import trim
 from snippets.performance import (
@@ -24,23 +24,9 @@ MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
 
 
 def create_fast(fast_id=1, name="Ramadan 2026", cities=("Paris", "Cairo")) -> Fast:
-    # A fixed id keeps the recorded payloads (cache keys) the same in every run.
-    fast = Fast.objects.create(
-        id=fast_id,
-        name=name,
-        starts_on=datetime.date(2026, 2, 18),
-        ends_on=datetime.date(2026, 3, 19),
+    return factories.create_fast(
+        fast_id, [(city, 10 + n, 20 + n) for n, city in enumerate(cities)], name=name
     )
-    for number, city in enumerate(cities):
-        Participant.objects.create(
-            fast=fast,
-            display_name=f"Participant {number}",
-            email=f"participant{number}@example.org",
-            city=city,
-            latitude=10 + number,
-            longitude=20 + number,
-        )
-    return fast
 
 
 def map_url(fast: Fast) -> str:

@@ -1,13 +1,12 @@
 """docs/real-world-example.md: FastParticipantsMapView, from the example app's own code."""
 
-import datetime
-
 import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from factories import create_fast
 from hub.maps import map_cache_key
-from hub.models import Fast, Participant
+from hub.models import Fast
 from payloads import trim
 from wsgi_client import WSGIClient
 
@@ -17,23 +16,8 @@ CITIES = [("Paris", 48.85, 2.35), ("Paris", 48.86, 2.34), ("Cairo", 30.04, 31.24
 
 @pytest.fixture
 def fast() -> Fast:
-    """Ramadan 2026 with three participants in two cities; a fixed id keeps payloads stable."""
-    fast = Fast.objects.create(
-        id=1,
-        name="Ramadan 2026",
-        starts_on=datetime.date(2026, 2, 18),
-        ends_on=datetime.date(2026, 3, 19),
-    )
-    for number, (city, latitude, longitude) in enumerate(CITIES):
-        Participant.objects.create(
-            fast=fast,
-            display_name=f"Participant {number}",
-            email=f"participant{number}@example.org",
-            city=city,
-            latitude=latitude,
-            longitude=longitude,
-        )
-    return fast
+    """Ramadan 2026 with three participants in two cities."""
+    return create_fast(1, CITIES)
 
 
 @pytest.fixture

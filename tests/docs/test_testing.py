@@ -1,37 +1,16 @@
 """docs/testing.md: tests of the example app's instrumentation, shown to readers as examples."""
 
-import datetime
-
 import celery.beat
 import pytest
 
-from hub.models import Fast, Participant
+from factories import create_fast
 from payloads import trim
 
 
 @pytest.fixture
 def fast_with_participants():
-    # A fixed id keeps the cache key in the recorded spans the same whatever ran before.
-    fast = Fast.objects.create(
-        id=1447,
-        name="Ramadan",
-        starts_on=datetime.date(2026, 2, 18),
-        ends_on=datetime.date(2026, 3, 19),
-    )
-    for name, city, lat, lng in [
-        ("Amina", "Oslo", "59.91", "10.75"),
-        ("Jonas", "Oslo", "59.92", "10.76"),
-        ("Leila", "Lyon", "45.76", "4.84"),
-    ]:
-        Participant.objects.create(
-            fast=fast,
-            display_name=name,
-            email=f"{name.lower()}@example.com",
-            city=city,
-            latitude=lat,
-            longitude=lng,
-        )
-    return fast
+    oslo, lyon = ("Oslo", 59.91, 10.75), ("Lyon", 45.76, 4.84)
+    return create_fast(1447, [oslo, oslo, lyon], name="Ramadan")
 
 
 # --8<-- [start:transaction]
