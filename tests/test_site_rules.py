@@ -207,3 +207,52 @@ def test_verified_with_versions_are_the_ones_the_tests_run_with():
     for name in docs_macros.VERIFIED_PACKAGES:
         assert locked[name] == version(name), f"{name}: uv.lock and this environment disagree"
     assert docs_macros.verified_with().startswith(f"Python {platform.python_version()}, ")
+
+
+def _nav_sections() -> list[tuple[str | None, str]]:
+    """(section title, or None at the top level; page file) for every page of the nav."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    # mkdocs.yml may use !!python/name tags (Material's emoji, for one): read them as text.
+    _Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)
+    pages = []
+    for item in config["nav"]:
+        ((title, value),) = item.items()
+        if isinstance(value, list):
+            pages += [(title, next(iter(child.values()))) for child in value]
+        else:
+            pages.append((None, value))
+    return pages
+
+
+def test_nav_is_in_sections_and_lists_every_page():
+    """A reader's journey: every page but the home page sits in a section of the nav."""
+    pages = _nav_sections()
+    loose = [page for section, page in pages if section is None and page != "index.md"]
+    assert not loose, f"Pages outside a nav section: {loose}"
+    listed = {page for _, page in pages}
+    unlisted = [
+        str(p.relative_to(DOCS)) for p in doc_pages() if str(p.relative_to(DOCS)) not in listed
+    ]
+    assert not unlisted, f"Pages missing from the nav: {unlisted}"
+
+
+NEXT_HEADING = "## Where to go next"
+MARKDOWN_LINK = re.compile(r"\[[^\]]+\]\([^)\s]+\.md(#[^)]*)?\)")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [p for p in doc_pages() if p.name != "index.md"],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_every_page_ends_with_where_to_go_next(page):
+    text = page.read_text()
+    assert NEXT_HEADING in text, f"{page.name}: end the page with {NEXT_HEADING!r} and links"
+    last_section = text.rsplit(NEXT_HEADING, 1)[1]
+    assert "\n## " not in last_section, f"{page.name}: {NEXT_HEADING!r} must be the last section"
+    assert MARKDOWN_LINK.search(last_section), f"{page.name}: {NEXT_HEADING!r} links no page"
