@@ -1,9 +1,17 @@
 """docs/errors.md"""
 
+import logging
+import re
+from pathlib import Path
+
 import pytest
+import sentry_sdk
+from sentry_sdk.integrations.dedupe import DedupeIntegration
+from sentry_sdk.integrations.logging import _IGNORED_LOGGERS
 
 from payloads import trim
 from snippets.errors import (
+    capture_and_reraise,
     capture_exception,
     client_errors,
     logging_events,
@@ -11,6 +19,8 @@ from snippets.errors import (
     unhandled_view_error,
 )
 from wsgi_client import WSGIClient
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 
 
 def test_capture_exception_sends_handled_error(sentry_init, recorder, assert_payload):
@@ -37,6 +47,82 @@ def test_capture_exception_sends_handled_error(sentry_init, recorder, assert_pay
             "exception.values[].module",
         ),
     )
+
+
+def test_an_error_caught_and_not_reported_sends_nothing(sentry_init, recorder):
+    sentry_init()
+
+    try:
+        capture_exception.geocode("Atlantis")
+    except capture_exception.GeocodingError:
+        pass
+
+    assert recorder.items() == []
+
+
+@pytest.mark.django_db
+def test_capture_then_reraise_sends_one_handled_event(
+    sentry_init, recorder, wsgi, settings, assert_payload
+):
+    settings.ROOT_URLCONF = capture_and_reraise.__name__
+    sentry_init(traces_sample_rate=1.0)
+
+    response = wsgi.get("/fasts/404404/")
+
+    assert response.status == 500  # the exception escaped the view
+    # One event: capture_exception's. The Django integration's report of the same exception
+    # object, unhandled, is dropped by the SDK's DedupeIntegration.
+    (event,) = recorder.events()
+    (exception,) = event["exception"]["values"]
+    assert exception["type"] == "Fast.DoesNotExist"
+    assert exception["mechanism"] == {"type": "generic", "handled": True}
+    assert event["transaction"] == "/fasts/{fast_id}/"
+    assert event["request"]["url"] == "http://testserver/fasts/404404/"
+    (transaction,) = recorder.transactions()
+    assert transaction["contexts"]["trace"]["status"] == "internal_error"
+    assert transaction["contexts"]["response"]["status_code"] == 500
+    assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
+    assert_payload(
+        "errors/capture_and_reraise",
+        {
+            "events": [
+                trim(
+                    event,
+                    "transaction",
+                    "exception.values[].type",
+                    "exception.values[].value",
+                    "exception.values[].mechanism",
+                )
+            ],
+            "transactions": [
+                trim(
+                    transaction,
+                    "transaction",
+                    "contexts.trace.status",
+                    "contexts.response.status_code",
+                )
+            ],
+        },
+    )
+
+
+@pytest.mark.django_db
+def test_without_dedupe_a_reraised_error_is_reported_twice(sentry_init, recorder, wsgi, settings):
+    settings.ROOT_URLCONF = capture_and_reraise.__name__
+    # Only bahk's three integrations: no DedupeIntegration. (`disabled_integrations` cannot
+    # switch off an integration that an earlier client in this process has set up.)
+    sentry_init(default_integrations=False)
+    assert sentry_sdk.get_client().get_integration(DedupeIntegration) is None
+
+    assert wsgi.get("/fasts/404404/").status == 500
+
+    assert [
+        (e["exception"]["values"][0]["type"], e["exception"]["values"][0]["mechanism"])
+        for e in recorder.events()
+    ] == [
+        ("Fast.DoesNotExist", {"type": "generic", "handled": True}),
+        ("Fast.DoesNotExist", {"type": "django", "handled": False}),
+    ]
 
 
 @pytest.mark.django_db
@@ -205,6 +291,36 @@ def test_logging_error_is_an_event_and_info_a_breadcrumb(sentry_init, recorder, 
     )
 
 
+def loggers_named_on_the_page() -> set[str]:
+    """The logger names in the page's paragraph about ignored loggers."""
+    (paragraph,) = [p for p in PAGE.read_text().split("\n\n") if "`django.request`" in p]
+    return set(re.findall(r"`([a-z0-9_]+(?:\.[a-z0-9_]+)+)`", paragraph))
+
+
+def test_the_page_names_every_logger_the_sdk_ignores(sentry_init):
+    sentry_init()  # the integrations add their loggers to the list when they are set up
+
+    assert loggers_named_on_the_page() == _IGNORED_LOGGERS
+
+
+def test_ignored_loggers_send_no_event_and_no_breadcrumb(sentry_init, recorder):
+    sentry_init()
+    ignored = sorted(loggers_named_on_the_page())
+
+    logging.getLogger("hub.reminders").warning("Mail server slow, retrying")
+    for name in ignored:
+        logging.getLogger(name).error("Logged on %s", name)
+    logging.getLogger("hub.reminders").error("Reminders failed")
+
+    # One event, from the ordinary logger; its breadcrumbs hold none of the ignored records.
+    (event,) = recorder.events()
+    assert event["logger"] == "hub.reminders"
+    assert event["logentry"]["formatted"] == "Reminders failed"
+    assert [(c["category"], c["message"]) for c in event["breadcrumbs"]["values"]] == [
+        ("hub.reminders", "Mail server slow, retrying")
+    ]
+
+
 @pytest.mark.django_db
 def test_known_fast_answers_200_and_sends_no_event(sentry_init, recorder, wsgi, settings):
     from hub.models import Fast
@@ -212,7 +328,11 @@ def test_known_fast_answers_200_and_sends_no_event(sentry_init, recorder, wsgi, 
     fast = Fast.objects.create(name="Ramadan", starts_on="2026-02-18", ends_on="2026-03-19")
     sentry_init(traces_sample_rate=1.0)
 
-    for urlconf in (unhandled_view_error.__name__, client_errors.__name__):
+    for urlconf in (
+        unhandled_view_error.__name__,
+        client_errors.__name__,
+        capture_and_reraise.__name__,
+    ):
         settings.ROOT_URLCONF = urlconf
         response = wsgi.get(f"/fasts/{fast.pk}/")
         assert response.status == 200
@@ -220,6 +340,7 @@ def test_known_fast_answers_200_and_sends_no_event(sentry_init, recorder, wsgi, 
 
     assert recorder.events() == []
     assert [t["contexts"]["response"]["status_code"] for t in recorder.transactions()] == [
+        200,
         200,
         200,
     ]
