@@ -100,15 +100,16 @@ def filter_transaction(event: dict, hint: dict) -> dict | None:
 
 
 # --8<-- [start:heroku-tags]
-FIR_DYNO_NAME = re.compile(r"^(?P<process_type>.+?)-[0-9a-f]{8,10}-[0-9a-z]{5}$")
+# Fir: <process type>-<8 to 10 generated characters>-<5 generated characters>
+FIR_DYNO_NAME = re.compile(r"(?P<process_type>.+)-[0-9a-z]{8,10}-[0-9a-z]{5}")
 
 
 def heroku_tags(environ: Mapping[str, str]) -> dict[str, str]:
     """Tags that say which dyno and release an event came from.
 
     Heroku always sets DYNO: "web.1", "worker.2", "run.4213" on Cedar apps,
-    "web-12a34b56d-e78f9" on Fir apps. HEROKU_RELEASE_VERSION and HEROKU_APP_NAME need
-    `heroku labs:enable runtime-dyno-metadata`.
+    "web-12a34b56d-e78f9", "worker-23z34x56y-w78k9" on Fir apps.
+    HEROKU_RELEASE_VERSION and HEROKU_APP_NAME need `heroku labs:enable runtime-dyno-metadata`.
     """
     tags = {}
     if dyno := environ.get("DYNO"):
@@ -124,7 +125,7 @@ def heroku_tags(environ: Mapping[str, str]) -> dict[str, str]:
 def _process_type(dyno: str) -> str:
     if "." in dyno:
         return dyno.split(".", 1)[0]
-    match = FIR_DYNO_NAME.match(dyno)
+    match = FIR_DYNO_NAME.fullmatch(dyno)
     return match["process_type"] if match else dyno
 
 

@@ -54,6 +54,41 @@ def test_worker_dyno_task_carries_the_tags_in_the_worker_thread(
     )
 
 
+@pytest.mark.parametrize(
+    ("dyno", "dyno_type"),
+    [
+        # Cedar: <process type>.<number>, as Heroku documents them
+        ("web.1", "web"),
+        ("worker.2", "worker"),
+        ("run.4213", "run"),
+        # Fir: <process type>-<generated>-<generated>, Heroku's own examples
+        ("web-12a34b56d-e78f9", "web"),
+        ("worker-23z34x56y-w78k9", "worker"),
+        # A Procfile process type may contain hyphens
+        ("fast-maps-23z34x56y-w78k9", "fast-maps"),
+        # The middle part is 8 to 10 characters long
+        ("worker-23z34x56-w78k9", "worker"),
+        ("worker-23z34x56y0-w78k9", "worker"),
+        # Not a dyno name of either shape: the whole name
+        ("worker-23z34x5-w78k9", "worker-23z34x5-w78k9"),  # middle part too short
+        ("worker-23z34x56y01-w78k9", "worker-23z34x56y01-w78k9"),  # middle part too long
+        ("worker-23z34x56y-w78k", "worker-23z34x56y-w78k"),  # last part too short
+        ("worker-23z34x56y-w78k9z", "worker-23z34x56y-w78k9z"),  # last part too long
+        ("worker-23Z34X56Y-W78K9", "worker-23Z34X56Y-W78K9"),  # capitals
+        ("-23z34x56y-w78k9", "-23z34x56y-w78k9"),  # no process type
+        ("console", "console"),
+    ],
+)
+def test_dyno_type_from_cedar_and_fir_dyno_names(sentry_init, recorder, dyno, dyno_type):
+    import sentry_sdk
+
+    sentry_init({"DYNO": dyno})
+
+    sentry_sdk.capture_message("which process?")
+
+    assert recorder.events()[0]["tags"] == {"dyno": dyno, "dyno_type": dyno_type}
+
+
 def test_without_dyno_metadata_only_the_dyno_tags(sentry_init, recorder, wsgi):
     import sentry_sdk
 
