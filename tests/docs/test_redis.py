@@ -40,6 +40,19 @@ def spans_payload(spans):
     ]
 
 
+def assert_cache_spans_wrap_redis_spans(spans):
+    """Each cache span is the parent of the Redis command that served it, and wraps it."""
+    by_id = {span["span_id"]: span for span in spans}
+    cache_spans = [span for span in spans if span["op"].startswith("cache.")]
+    assert cache_spans
+    for cache_span in cache_spans:
+        (redis_span,) = [s for s in spans if s["parent_span_id"] == cache_span["span_id"]]
+        assert redis_span["op"] == "db.redis"
+        assert cache_span["start_timestamp"] <= redis_span["start_timestamp"]
+        assert redis_span["timestamp"] <= cache_span["timestamp"]
+        assert not by_id.get(cache_span["parent_span_id"], {}).get("op", "").startswith("db.")
+
+
 def test_django_cache_commands_become_redis_spans(
     sentry_init, recorder, redis_url, fast, assert_payload
 ):
@@ -81,7 +94,7 @@ def test_cache_spans_say_hit_or_miss(sentry_init, recorder, redis_url, fast, ass
         ("cache.put", key, None),
         ("cache.get", key, True),
     ]
-    # Each cache span is followed by the Redis command that served it.
+    # Each cache span wraps the Redis command that served it: the db.redis span is its child.
     assert [s["op"] for s in recorder.spans()] == [
         "cache.get",
         "db.redis",
@@ -90,6 +103,7 @@ def test_cache_spans_say_hit_or_miss(sentry_init, recorder, redis_url, fast, ass
         "cache.get",
         "db.redis",
     ]
+    assert_cache_spans_wrap_redis_spans(recorder.spans())
     assert "Ramadan" not in json.dumps(recorder.spans())
     assert_payload("redis/cache_spans", spans_payload(recorder.spans()))
 
@@ -111,6 +125,15 @@ def test_cache_prefixes_for_raw_redis(sentry_init, recorder, redis_url, assert_p
         ("cache.put", "online:3", None),
         ("cache.get", "online:3", True),
     ]
+    assert [s["op"] for s in recorder.spans()] == [
+        "cache.get",
+        "db.redis",
+        "cache.put",
+        "db.redis",
+        "cache.get",
+        "db.redis",
+    ]
+    assert_cache_spans_wrap_redis_spans(recorder.spans())
     assert_payload("redis/cache_prefixes", spans_payload(recorder.spans()))
 
 
@@ -145,6 +168,8 @@ def test_map_view_on_a_miss_then_a_hit(
     assert [s["data"].get("cache.hit") for s in miss["spans"] if s["op"] == "cache.get"] == [False]
     assert [s["data"].get("cache.hit") for s in hit["spans"] if s["op"] == "cache.get"] == [True]
     assert {s["description"] for s in miss["spans"] if s["op"].startswith("cache.")} == {key}
+    for transaction in (miss, hit):
+        assert_cache_spans_wrap_redis_spans(transaction["spans"])
     assert_payload(
         "redis/map_view",
         {
