@@ -83,6 +83,7 @@ def filter_event(event: dict, hint: dict) -> dict | None:
     """
     if event.get("logger") == "django.security.DisallowedHost":
         return None
+    drop_referer_query(event)
     return keep_only_user_id(event, hint)
 
 
@@ -93,7 +94,23 @@ def filter_transaction(event: dict, hint: dict) -> dict | None:
     """
     if event.get("contexts", {}).get("response", {}).get("status_code") in (404, 405):
         return None
+    drop_referer_query(event)
     return keep_only_user_id(event, hint)
+
+
+# --8<-- [start:referer]
+def drop_referer_query(event: dict) -> None:
+    """Cut the Referer header before its query string (and fragment).
+
+    Referer holds the previous page's whole URL. The SDK filters headers and query
+    parameters by name, so a `?token=` inside this header's value would reach Sentry.
+    """
+    headers = event.get("request", {}).get("headers", {})
+    if "Referer" in headers:
+        headers["Referer"] = re.split("[?#]", headers["Referer"], maxsplit=1)[0]
+
+
+# --8<-- [end:referer]
 
 
 # --8<-- [end:unfriendly-input]

@@ -20,8 +20,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 
-from bahk.sentry import DATA_COLLECTION
+from bahk.sentry import DATA_COLLECTION, keep_only_user_id
 from hub.models import Participant
+from payloads import trim
 
 
 @shared_task(name="tests.send_password_reset")
@@ -48,6 +49,8 @@ def plant() -> dict[str, str]:
         "tracking_cookie": secrets.token_hex(12),
         "query_token": secrets.token_hex(12),
         "query_email": f"q{secrets.token_hex(6)}@example.org",
+        "referer_token": secrets.token_hex(12),  # in the previous page's URL
+        "referer_fragment": secrets.token_hex(12),
         "form_password": secrets.token_hex(12),
         "form_token": secrets.token_hex(12),
         "form_email": f"f{secrets.token_hex(6)}@example.org",
@@ -106,6 +109,11 @@ def drive_the_app(wsgi, recorder, planted: dict[str, str]) -> None:
         "X-Api-Key": planted["api_key_header"],
         "X-Forwarded-For": planted["client_ip"],
         "User-Agent": "planted-secrets-test",
+        # The page the user came from: the SDK filters headers by name, not inside a value.
+        "Referer": (
+            f"https://bahk.example/reset/?token={planted['referer_token']}"
+            f"#state={planted['referer_fragment']}"
+        ),
     }
     query = urlencode({"token": planted["query_token"], "email": planted["query_email"]})
     assert wsgi.get(f"/sentry-debug/?{query}", headers=headers).status == 500
@@ -221,6 +229,7 @@ PROTECTIONS = {
     "queues": {"task_email", "task_token"},
     "stack_frame_variables": {"local_variable", "query_token", "task_email", "task_token"},
     "keep_only_user_id": {"username", "user_email", "client_ip"},
+    "drop_referer_query": {"referer_token", "referer_fragment"},
 }
 
 
@@ -232,6 +241,9 @@ def test_each_protection_is_needed(
     if protection == "keep_only_user_id":
         data_collection = {**DATA_COLLECTION, "user_info": True}
         hooks = {"before_send": None, "before_send_transaction": None}
+    elif protection == "drop_referer_query":
+        data_collection = DATA_COLLECTION
+        hooks = {"before_send": keep_only_user_id, "before_send_transaction": keep_only_user_id}
     else:
         data_collection = {k: v for k, v in DATA_COLLECTION.items() if k != protection}
         hooks = {}
@@ -240,6 +252,34 @@ def test_each_protection_is_needed(
     drive_the_app(wsgi, recorder, planted)
 
     assert PROTECTIONS[protection] <= leaked(recorder, planted)
+
+
+@pytest.mark.django_db
+def test_what_the_referer_keeps_and_what_is_sent_as_is(sentry_init, recorder, wsgi, assert_payload):
+    """The Sensitive data page's list: the Referer loses its query string and fragment; an
+    OAuth callback's `?code=` and a webhook's signature header are sent as they are."""
+    sentry_init(traces_sample_rate=1.0)
+
+    response = wsgi.get(
+        "/sentry-debug/?code=oauth-authorization-code&state=af0ifjsldkj",
+        headers={
+            "Referer": "https://bahk.example/reset/?token=live-reset-token#step-2",
+            "X-Hub-Signature-256": "sha256=5d61605c3feea9799210ddcb71307d4ba264225f",
+        },
+    )
+
+    assert response.status == 500
+    (event,) = recorder.events()
+    (transaction,) = recorder.transactions()
+    for item in (event, transaction):
+        headers = item["request"]["headers"]
+        assert headers["Referer"] == "https://bahk.example/reset/"
+        assert headers["X-Hub-Signature-256"] == "sha256=5d61605c3feea9799210ddcb71307d4ba264225f"
+        assert item["request"]["query_string"] == "code=oauth-authorization-code&state=af0ifjsldkj"
+    assert_payload(
+        "sensitive_data/referer",
+        trim(event, "request.url", "request.query_string", "request.headers"),
+    )
 
 
 def test_an_event_scrubber_is_ignored_once_data_collection_is_set(recorder):
