@@ -109,6 +109,27 @@ def test_cache_miss_then_hit(app, fast, recorder, assert_payload):
 
 
 @pytest.mark.django_db
+def test_a_successful_request_records_breadcrumbs_it_never_sends(
+    sentry_init, redis_url, fast, recorder
+):
+    recorded = []
+
+    def before_breadcrumb(crumb, hint):
+        recorded.append(crumb["category"])
+        return crumb
+
+    # Errors only, as a request that is not sampled runs: the breadcrumbs are still recorded.
+    sentry_init(traces_sample_rate=None, before_breadcrumb=before_breadcrumb)
+    wsgi = WSGIClient()
+
+    assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+
+    # Work done on every request (part of the fixed cost), for nothing sent.
+    assert recorded == ["map", "redis", "map", "query", "query", "redis"]
+    assert recorder.events() == recorder.transactions() == []
+
+
+@pytest.mark.django_db
 def test_unknown_fast_is_a_404_that_sends_nothing(app, recorder):
     response = app.get(MAP_ROUTE.format(fast_id=999))
 
