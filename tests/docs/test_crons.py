@@ -3,6 +3,7 @@
 import celery.beat
 import pytest
 import sentry_sdk
+from sentry_sdk.integrations.celery import CeleryIntegration
 
 from payloads import trim
 from snippets.crons import (
@@ -129,17 +130,27 @@ def test_worker_sends_error_when_the_task_raises_or_retries(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_exclude_beat_tasks(sentry_init, recorder, celery_worker, assert_payload):
+def test_exclude_beat_tasks(
+    sentry_init, recorder, celery_worker, extra_beat_entries, assert_payload
+):
+    extra_beat_entries(exclude_beat_tasks.BEAT_SCHEDULE)
     sentry_init(integrations=exclude_beat_tasks.sentry_integrations(), traces_sample_rate=1.0)
 
-    apply_beat_entries(celery_worker, *APP_ENTRIES)
+    apply_beat_entries(celery_worker, *APP_ENTRIES, "cleanup-expired-sessions")
 
-    recorder.wait_for(lambda r: len(r.check_ins()) == 2 and len(r.transactions()) == 2)
-    assert {c["monitor_slug"] for c in recorder.check_ins()} == {"daily-fast-notifications"}
-    # The excluded task still runs, and is still traced.
+    # A task's check-in is sent before its transaction ends: after three transactions, all
+    # the check-ins are in.
+    recorder.wait_for(lambda r: len(r.transactions()) == 3)
+    # Only the entry that no pattern matches sends check-ins.
+    assert [(c["monitor_slug"], c["status"]) for c in recorder.check_ins()] == [
+        ("daily-fast-notifications", "in_progress"),
+        ("daily-fast-notifications", "ok"),
+    ]
+    # The excluded tasks still run, and are still traced.
     assert {t["transaction"] for t in recorder.transactions()} == {
         "hub.tasks.send_daily_fast_notifications",
         "hub.tasks.update_fast_maps",
+        "snippets.crons.exclude_beat_tasks.clear_expired_sessions",
     }
     assert_payload(
         "crons/exclude_beat_tasks",
@@ -148,6 +159,28 @@ def test_exclude_beat_tasks(sentry_init, recorder, celery_worker, assert_payload
             "transactions": sorted(t["transaction"] for t in recorder.transactions()),
         },
     )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "excluded"), [("^cleanup-", False), ("cleanup-", False), ("cleanup-.*", True)]
+)
+def test_exclude_pattern_must_match_up_to_the_end_of_the_name(
+    sentry_init, recorder, celery_worker, extra_beat_entries, pattern, excluded
+):
+    extra_beat_entries(exclude_beat_tasks.BEAT_SCHEDULE)
+    sentry_init(
+        integrations=[CeleryIntegration(monitor_beat_tasks=True, exclude_beat_tasks=[pattern])]
+    )
+    scheduler = celery.beat.Scheduler(celery_worker, lazy=True)
+    scheduler.setup_schedule()
+    entry = scheduler.schedule["cleanup-expired-sessions"]
+    entry.options["queue"] = "no-worker-running"  # only beat's side matters here
+
+    scheduler.apply_entry(entry, producer=None)
+
+    # The SDK adds "$" to the pattern, then searches the name with it.
+    sent = [c["monitor_slug"] for c in recorder.check_ins()]
+    assert sent == ([] if excluded else ["cleanup-expired-sessions"])
 
 
 def test_beat_init_signal_initialises_sentry_in_beat(
