@@ -6,7 +6,12 @@ import platform
 import tomllib
 from pathlib import Path
 
-LOCK_FILE = Path(__file__).parent / "uv.lock"
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).parent
+LOCK_FILE = ROOT / "uv.lock"
+PYPROJECT = ROOT / "pyproject.toml"
 # Distribution name in uv.lock -> the name a reader knows it by.
 VERIFIED_PACKAGES = {
     "sentry-sdk": "sentry-sdk",
@@ -22,14 +27,34 @@ def locked_versions(lock_file: Path = LOCK_FILE) -> dict[str, str]:
     return {package["name"]: package["version"] for package in lock["package"]}
 
 
-def verified_with() -> str:
-    """'Python 3.11.7, sentry-sdk 2.75.0, ...': this build's Python and the locked versions."""
+def accepted_ranges(pyproject: Path = PYPROJECT) -> dict[str, str]:
+    """The version range the example app accepts for each dependency, by distribution name."""
+    requirements = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    return {
+        # Lower bound first, as people write them: >=2.75,<3.
+        canonicalize_name(req.name): ",".join(sorted(map(str, req.specifier), key=_is_upper_bound))
+        for req in map(Requirement, requirements)
+    }
+
+
+def _is_upper_bound(specifier: str) -> bool:
+    return specifier.startswith("<")
+
+
+def stack_versions() -> str:
+    """A Markdown table: each part of the stack, the version verified and the range accepted."""
     versions = locked_versions()
-    return ", ".join(
-        [f"Python {platform.python_version()}"]
-        + [f"{label} {versions[name]}" for name, label in VERIFIED_PACKAGES.items()]
-    )
+    ranges = accepted_ranges()
+    python_range = tomllib.loads(PYPROJECT.read_text())["project"]["requires-python"]
+    rows = [("Python", platform.python_version(), python_range)]
+    rows += [(label, versions[name], ranges[name]) for name, label in VERIFIED_PACKAGES.items()]
+    lines = [
+        "| Part | Verified with | The example app accepts |",
+        "| --- | --- | --- |",
+        *(f"| {label} | {version} | `{accepted}` |" for label, version, accepted in rows),
+    ]
+    return "\n".join(lines)
 
 
 def define_env(env) -> None:
-    env.macro(verified_with)
+    env.macro(stack_versions)

@@ -196,8 +196,8 @@ def test_every_payload_file_is_written_by_a_test():
     )
 
 
-def test_verified_with_versions_are_the_ones_the_tests_run_with():
-    """The home page's "verified with" line reads uv.lock at build time; the tests use the same."""
+def test_stack_versions_are_the_ones_the_tests_run_with():
+    """The home page's stack table reads uv.lock at build time; the tests use the same."""
     import platform
     from importlib.metadata import version
 
@@ -206,7 +206,10 @@ def test_verified_with_versions_are_the_ones_the_tests_run_with():
     locked = docs_macros.locked_versions()
     for name in docs_macros.VERIFIED_PACKAGES:
         assert locked[name] == version(name), f"{name}: uv.lock and this environment disagree"
-    assert docs_macros.verified_with().startswith(f"Python {platform.python_version()}, ")
+    table = docs_macros.stack_versions()
+    assert f"| Python | {platform.python_version()} |" in table
+    for name, label in docs_macros.VERIFIED_PACKAGES.items():
+        assert f"| {label} | {version(name)} |" in table
 
 
 def _nav_sections() -> list[tuple[str | None, str]]:

@@ -1,0 +1,1 @@
+python -m pip install "sentry-sdk>=2.75,<3" "celery[redis]>=5.7,<6"
