@@ -139,7 +139,7 @@ def test_monitor_timezone_is_the_beat_timezone(sentry_init, recorder, redis_url,
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_interval_under_a_minute_is_skipped_with_a_debug_only_warning(
+def test_interval_not_in_whole_minutes_is_skipped_with_a_debug_only_warning(
     sentry_init, recorder, celery_worker, caplog, debug, assert_payload
 ):
     original = celery_worker.conf.beat_schedule
@@ -148,14 +148,19 @@ def test_interval_under_a_minute_is_skipped_with_a_debug_only_warning(
         sentry_init(traces_sample_rate=1.0, debug=debug)
         scheduler = beat_scheduler(celery_worker)
         with caplog.at_level(logging.WARNING, logger="sentry_sdk.errors"):
-            scheduler.apply_entry(scheduler.schedule["online-participants-count"], producer=None)
+            for name in short_interval.BEAT_SCHEDULE:
+                scheduler.apply_entry(scheduler.schedule[name], producer=None)
     finally:
         celery_worker.conf.beat_schedule = original
 
-    recorder.wait_for(lambda r: r.transactions())
+    recorder.wait_for(lambda r: len(r.transactions()) == 2)
     assert recorder.check_ins() == []
-    (transaction,) = recorder.transactions()  # the task itself still runs, and is traced
-    assert transaction["transaction"].endswith("count_online_participants")
+    # The tasks themselves still run, and are traced.
+    transactions = sorted(t["transaction"] for t in recorder.transactions())
+    assert transactions == [
+        "snippets.crons_troubleshooting.short_interval.count_online_participants",
+        "snippets.crons_troubleshooting.short_interval.expire_idle_connections",
+    ]
     warnings = [
         r.getMessage()
         for r in caplog.records
@@ -166,7 +171,10 @@ def test_interval_under_a_minute_is_skipped_with_a_debug_only_warning(
         [
             "Intervals shorter than one minute are not supported by Sentry Crons. "
             "Monitor 'online-participants-count' has an interval of 30 seconds. "
-            "Use the `exclude_beat_tasks` option in the celery integration to exclude it."
+            "Use the `exclude_beat_tasks` option in the celery integration to exclude it.",
+            "Sentry Crons only supports intervals of whole minutes. "
+            "Monitor 'idle-connections-expiry' has an interval of 90 seconds. "
+            "Use the `exclude_beat_tasks` option in the celery integration to exclude it.",
         ]
         if debug
         else []
@@ -176,7 +184,7 @@ def test_interval_under_a_minute_is_skipped_with_a_debug_only_warning(
             "crons_troubleshooting/short_interval",
             {
                 "check_ins": recorder.check_ins(),
-                "transactions": [transaction["transaction"]],
+                "transactions": transactions,
                 "sdk_log_with_debug": warnings,
             },
         )
