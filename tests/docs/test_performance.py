@@ -1,6 +1,9 @@
 """docs/performance.md"""
 
+import json
 import shlex
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,7 @@ from snippets.performance import (
     before_send_transaction,
     cache_spans,
     middleware_spans,
+    outgoing_http,
     traces_sampler,
     transactions_and_spans,
 )
@@ -39,6 +43,32 @@ def ops(transaction: dict) -> list[str]:
 
 def children(transaction: dict, parent: dict) -> list[dict]:
     return [span for span in transaction["spans"] if span["parent_span_id"] == parent["span_id"]]
+
+
+class GeocoderHandler(BaseHTTPRequestHandler):
+    """A geocoding API on loopback: one place for any city."""
+
+    def do_GET(self):
+        body = json.dumps([{"lat": "14.7167", "lon": "-17.4677"}]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def geocoder_url():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GeocoderHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
 
 
 def environ_from(path: Path) -> dict[str, str]:
@@ -73,9 +103,55 @@ def test_transaction_with_nested_spans(sentry_init, recorder, assert_payload):
     assert all(
         [child["op"] for child in children(transaction, span)] == ["db"] for span in per_fast
     )
+    # Queries are the integration's `db` spans (Sentry's convention), not a hand-made `db.query`.
+    assert {span["op"] for span in transaction["spans"]} == {
+        "fasts.load",
+        "fasts.count",
+        "fast.count",
+        "db",
+    }
+    assert {span["data"]["db.system"] for span in recorder.spans(op="db")} == {"sqlite"}
     assert_payload(
         "performance/transactions_and_spans",
         trim(transaction, "transaction", "contexts.trace.op", "spans[].op", "spans[].description"),
+    )
+
+
+@pytest.mark.django_db
+def test_a_custom_transaction_is_sampled_like_any_other(sentry_init, recorder):
+    sentry_init(traces_sample_rate=0.0)
+    create_fast(1, "Ramadan 2026", cities=("Paris",))
+
+    assert transactions_and_spans.count_participants() == {"Ramadan 2026": 1}
+
+    assert recorder.transactions() == []
+
+
+def test_an_outgoing_request_is_an_http_client_span(
+    sentry_init, recorder, geocoder_url, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0)
+
+    with sentry_sdk.start_transaction(op="task", name="Geocode participants") as transaction:
+        assert outgoing_http.geocode(geocoder_url, "Dakar") == (14.7167, -17.4677)
+
+    (span,) = recorder.spans()
+    assert span["op"] == "http.client"
+    assert span["description"] == f"GET {geocoder_url}/search"
+    assert span["parent_span_id"] == transaction.span_id
+    assert span["data"]["http.query"] == "city=Dakar&format=json"
+    assert span["data"]["http.response.status_code"] == 200
+    assert_payload(
+        "performance/outgoing_http",
+        trim(
+            recorder.transactions()[0],
+            "transaction",
+            "spans[].op",
+            "spans[].description",
+            "spans[].data.http.method",
+            "spans[].data.http.query",
+            "spans[].data.http.response.status_code",
+        ),
     )
 
 
