@@ -1,8 +1,10 @@
 """docs/celery.md"""
 
 import json
+from datetime import datetime
 
 import pytest
+import sentry_sdk
 
 from payloads import trim
 from snippets.celery import (
@@ -140,19 +142,31 @@ def test_view_and_task_share_one_trace(
     assert task["transaction"] == "snippets.celery.enqueue_from_view.send_welcome_email"
     assert task["contexts"]["trace"]["op"] == "queue.task.celery"
     assert task["contexts"]["trace"]["trace_id"] == request["contexts"]["trace"]["trace_id"]
-    submit_span_ids = {s["span_id"] for s in request["spans"] if s["op"] == "queue.submit.celery"}
-    assert task["contexts"]["trace"]["parent_span_id"] in submit_span_ids
     assert task["contexts"]["trace"]["data"]["thread.name"] != "MainThread"
-    assert [s["op"] for s in request["spans"] if s["op"].startswith("queue.")] == [
+    queue_spans = [s for s in request["spans"] if s["op"].startswith("queue.")]
+    assert [s["op"] for s in queue_spans] == [
         "queue.submit.celery",
         "queue.submit.celery",
         "queue.publish",
     ]
+    apply_async, send_task, publish = queue_spans
+    # delay() calls Task.apply_async, which calls app.send_task: each opens a submit span,
+    # the second inside the first, and the message is published inside the second.
+    assert apply_async["parent_span_id"] == request["contexts"]["trace"]["span_id"]
+    assert send_task["parent_span_id"] == apply_async["span_id"]
+    assert publish["parent_span_id"] == send_task["span_id"]
+    # The message carries the inner span's trace headers: it is the task's parent.
+    assert task["contexts"]["trace"]["parent_span_id"] == send_task["span_id"]
+    # Redis receives the message with LPUSH onto the "celery" list, inside the publish span.
+    (lpush,) = [s for s in request["spans"] if s["description"].startswith("LPUSH")]
+    assert lpush["op"] == "db.redis"
+    assert lpush["description"] == "LPUSH 'celery'"
+    assert lpush["parent_span_id"] == publish["span_id"]
     assert_payload(
         "celery/view_and_task_trace",
         {
             "request": trim(
-                {**request, "spans": [s for s in request["spans"] if s["op"].startswith("queue.")]},
+                {**request, "spans": [*queue_spans, lpush]},
                 "transaction",
                 "contexts.trace.op",
                 "contexts.trace.trace_id",
@@ -168,6 +182,21 @@ def test_view_and_task_share_one_trace(
             ),
         },
     )
+
+
+def test_send_task_by_name_opens_one_submit_span(sentry_init, recorder, celery_worker):
+    sentry_init(traces_sample_rate=1.0)
+
+    with sentry_sdk.start_transaction(name="send by name"):
+        celery_worker.send_task(
+            "snippets.celery.enqueue_from_view.send_welcome_email", args=(3, "amina@example.org")
+        )
+
+    recorder.wait_for(lambda r: len(r.transactions()) == 2)
+    task, sender = sorted(recorder.transactions(), key=lambda t: t["transaction"] == "send by name")
+    (submit,) = [s for s in sender["spans"] if s["op"] == "queue.submit.celery"]
+    assert submit["parent_span_id"] == sender["contexts"]["trace"]["span_id"]
+    assert task["contexts"]["trace"]["parent_span_id"] == submit["span_id"]
 
 
 def test_retries(sentry_init, recorder, celery_worker, assert_payload):
@@ -255,6 +284,14 @@ def test_eager_mode_runs_the_task_inside_the_request(
     assert "queue.publish" not in request_ops
     assert "db.redis" not in request_ops
     assert [s["op"] for s in task["spans"]] == ["queue.process"]
+    # apply_async runs the task itself (no send_task): one submit span, the task's parent...
+    (submit,) = [s for s in request["spans"] if s["op"] == "queue.submit.celery"]
+    assert task["contexts"]["trace"]["parent_span_id"] == submit["span_id"]
+    # ...and the task's whole transaction lies inside it: the request lasts as long as the task.
+    start, end = (datetime.fromisoformat(submit[key]) for key in ("start_timestamp", "timestamp"))
+    assert start <= datetime.fromisoformat(task["start_timestamp"])
+    assert datetime.fromisoformat(task["timestamp"]) <= end
+    assert end <= datetime.fromisoformat(request["timestamp"])
     assert_payload(
         "celery/eager_mode",
         {
