@@ -1,6 +1,9 @@
 """Settings for bahk, read from the environment (Heroku config vars in production)."""
 
+# --8<-- [start:imports]
 import os
+
+# --8<-- [end:imports]
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +59,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --8<-- [start:redis]
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CACHES = {
@@ -68,6 +72,7 @@ CACHES = {
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# --8<-- [end:redis]
 
 USE_TZ = True
 TIME_ZONE = "UTC"
