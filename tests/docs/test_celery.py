@@ -1,12 +1,16 @@
 """docs/celery.md"""
 
 import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 
 import pytest
 import sentry_sdk
 
-from payloads import trim
+from celery_worker import run_beat_entries_in_a_process
+from payloads import ROOT, trim
 from snippets.celery import (
     eager_settings,
     enqueue_from_view,
@@ -381,37 +385,134 @@ def test_web_dyno_keeps_five_percent_of_requests(
         assert request_traces == []
 
 
-def test_worker_dyno_keeps_half_of_the_tasks_it_starts(
-    sentry_init, recorder, celery_worker, assert_payload
+WEB_DYNO = """
+import json
+import os
+import sys
+
+import django
+
+django.setup()  # bahk's settings, without SENTRY_DSN: Sentry starts below, as the page says
+
+import sentry_sdk
+from django.conf import settings
+
+from bahk.sentry import init_sentry
+from snippets.celery.sample_rate_per_dyno import traces_sample_rate
+from wsgi_client import WSGIClient
+
+settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
+environ = {**os.environ, "SENTRY_DSN": sys.argv[1]}
+init_sentry(environ, traces_sample_rate=traces_sample_rate(environ))
+for headers in json.loads(sys.argv[2]):
+    response = WSGIClient().post(
+        "/api/fasts/3/join/",
+        body=b"email=amina@example.org",
+        content_type="application/x-www-form-urlencoded",
+        headers=headers,
+    )
+    assert response.status == 202, response
+sentry_sdk.flush()
+"""
+
+
+def post_to_a_web_dyno(redis_url: str, dsn: str, *requests_headers: dict[str, str]) -> None:
+    """Call the join view once per headers, in another process with DYNO=web.1."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SENTRY_")}
+    env.update(
+        DYNO="web.1",
+        REDIS_URL=redis_url,
+        DJANGO_SETTINGS_MODULE="bahk.settings",
+        PYTHONPATH=os.pathsep.join(str(ROOT / path) for path in (".", "example_app", "tests")),
+    )
+    subprocess.run(
+        [sys.executable, "-c", WEB_DYNO, dsn, json.dumps(requests_headers)],
+        env=env,
+        cwd=ROOT / "example_app",
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
+def transaction_envelopes(recorder, name: str) -> list:
+    return [
+        envelope
+        for envelope in recorder.envelopes
+        if envelope.items[0].type == "transaction"
+        and json.loads(envelope.items[0].get_bytes())["transaction"] == name
+    ]
+
+
+def test_task_sent_from_a_request_follows_the_web_dynos_decision(
+    sentry_init, recorder, celery_worker, redis_url, sentry_endpoint, caplog, assert_payload
 ):
     environ = {"DYNO": "worker.2"}
     sentry_init(environ, traces_sample_rate=sample_rate_per_dyno.traces_sample_rate(environ))
 
-    # Sent outside any transaction, as beat or a management command sends them: the worker's
-    # own rate decides. (A task sent from a traced request follows the request's decision.)
-    for fast_id in range(40):
-        enqueue_from_view.send_welcome_email.delay(fast_id, "amina@example.org")
+    # Two requests to a web dyno (rate 0.05), each sending the task to this worker (rate 0.5).
+    post_to_a_web_dyno(
+        redis_url,
+        sentry_endpoint.dsn,
+        incoming_trace_headers(0.03),  # under 0.05: the web dyno keeps this request
+        incoming_trace_headers(0.3),  # over 0.05: it drops this one
+    )
     failing_task.geocode_participant.delay("amina@example.org", "Timbuktu")  # runs last
 
     recorder.wait_for(lambda r: r.events())
-    kept = [
-        envelope.headers["trace"]["sample_rate"]
-        for envelope in recorder.envelopes
-        if envelope.items[0].type == "transaction"
-        and envelope.items[0].payload.json["transaction"].endswith("send_welcome_email")
-    ]
+    sent = [r for r in caplog.records if r.getMessage() == "Welcome email for fast 3 sent"]
+    assert len(sent) == 2  # the worker ran both tasks
+    (request,) = sentry_endpoint.items("transaction")
+    assert request["transaction"] == "/api/fasts/{fast_id}/join/"
+    # Only the task of the kept request is traced, although 0.3 is under the worker's 0.5: the
+    # worker follows the decision in the message. The web dyno's rate travels with the trace.
+    (task,) = transaction_envelopes(recorder, enqueue_from_view.send_welcome_email.name)
+    assert task.headers["trace"]["sample_rate"] == "0.05"
+    assert task.headers["trace"]["sample_rand"] == "0.030000"
+    assert task.headers["trace"]["trace_id"] == INCOMING_TRACE_ID
+    assert_payload(
+        "celery/sample_rate_per_dyno_request",
+        {
+            "envelope_header": trim(task.headers, "trace.sample_rate"),
+            "transaction": trim(
+                json.loads(task.items[0].get_bytes()), "transaction", "tags.dyno_type"
+            ),
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_dyno_rate_decides_for_the_tasks_beat_sends(
+    sentry_init, recorder, celery_worker, redis_url, sentry_endpoint, assert_payload
+):
+    environ = {"DYNO": "worker.2"}
+    sentry_init(environ, traces_sample_rate=sample_rate_per_dyno.traces_sample_rate(environ))
+
+    # Beat, in its own process, starts a new trace for every entry it sends but no
+    # transaction: no sampling decision travels with the task. Even a rate of 0 there
+    # plays no part.
+    beat_environ = {"SENTRY_DSN": sentry_endpoint.dsn, "SENTRY_TRACES_SAMPLE_RATE": "0"}
+    run_beat_entries_in_a_process(
+        {"REDIS_URL": redis_url, "DYNO": "beat.1", **beat_environ},
+        *["daily-fast-notifications"] * 40,
+    )
+    failing_task.geocode_participant.delay("amina@example.org", "Timbuktu")  # runs last
+
+    recorder.wait_for(lambda r: r.events())
+    assert len(sentry_endpoint.items("check_in")) == 40  # beat did send all 40
+    kept = transaction_envelopes(recorder, "hub.tasks.send_daily_fast_notifications")
     # Each is kept with probability 0.5: all or none of 40 would happen once in 10**12 runs.
     assert 0 < len(kept) < 40
-    assert set(kept) == {"0.5"}
-    first_kept = next(
-        envelope for envelope in recorder.envelopes if envelope.items[0].type == "transaction"
-    )
+    assert {envelope.headers["trace"]["sample_rate"] for envelope in kept} == {"0.5"}
     assert_payload(
         "celery/sample_rate_per_dyno",
         {
-            "envelope_header": trim(first_kept.headers, "trace.sample_rate"),
+            "envelope_header": trim(kept[0].headers, "trace.sample_rate"),
             "transaction": trim(
-                first_kept.items[0].payload.json, "transaction", "tags.dyno", "tags.dyno_type"
+                json.loads(kept[0].items[0].get_bytes()),
+                "transaction",
+                "tags.dyno",
+                "tags.dyno_type",
             ),
         },
     )
