@@ -8,7 +8,7 @@ from hub.models import Fast
 WEEKLY_REPORT_MONITOR = {
     "schedule": {"type": "crontab", "value": "0 8 * * 1"},
     "checkin_margin": 10,  # minutes late before the check-in counts as missed
-    "max_runtime": 15,  # minutes in progress before it counts as timed out
+    "max_runtime": 15,  # minutes in progress before Sentry labels the run "Timed out"
     "timezone": "Europe/Paris",
     "failure_issue_threshold": 2,  # open an issue after 2 failed runs in a row...
     "recovery_threshold": 3,  # ...and resolve it after 3 good ones

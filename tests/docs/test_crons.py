@@ -1,8 +1,13 @@
 """docs/crons.md"""
 
+import threading
+import time
+from datetime import datetime
+
 import celery.beat
 import pytest
 import sentry_sdk
+from celery import shared_task
 from sentry_sdk.integrations.celery import CeleryIntegration
 
 from payloads import trim
@@ -42,6 +47,25 @@ def call_outside_a_worker(task, *args):
     """
     run = task.run.__wrapped__ if getattr(task, "_sentry_is_patched", False) else task.run
     return run(*args)
+
+
+WORKER_BUSY = threading.Event()
+WORKER_RELEASED = threading.Event()
+
+
+@shared_task
+def keep_the_worker_busy() -> None:
+    """A long task: the solo worker runs nothing else until the test releases it."""
+    WORKER_BUSY.set()
+    assert WORKER_RELEASED.wait(timeout=10)
+
+
+def seconds(timestamp: str) -> float:
+    return datetime.fromisoformat(timestamp).timestamp()
+
+
+def transaction_names(recorder) -> list[str]:
+    return [t["transaction"] for t in recorder.transactions()]
 
 
 @pytest.fixture
@@ -86,6 +110,23 @@ def test_beat_sends_in_progress_and_worker_sends_ok(
         # beat sent the first, the worker's task the second
         assert finished["contexts"]["trace"]["op"] == "queue.task.celery"
         assert "op" not in started["contexts"]["trace"]
+    # A check-in carries a status, a duration and the schedule: nothing about CPU or memory.
+    assert {key for check_in in recorder.check_ins() for key in check_in} == {
+        "type",
+        "check_in_id",
+        "monitor_slug",
+        "status",
+        "duration",
+        "monitor_config",
+        "timestamp",
+        "event_id",
+        "environment",
+        "release",
+        "server_name",
+        "contexts",
+        "sdk",
+        "platform",
+    }
     assert recorder.events() == []
     assert_payload(
         "crons/beat_check_ins",
@@ -94,6 +135,36 @@ def test_beat_sends_in_progress_and_worker_sends_ok(
             key=lambda c: (c["monitor_slug"], c["status"] != "in_progress"),
         ),
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_progress_is_sent_when_beat_queues_the_task_so_queue_time_counts(
+    sentry_init, recorder, celery_worker
+):
+    sentry_init(traces_sample_rate=1.0)
+    WORKER_BUSY.clear()
+    WORKER_RELEASED.clear()
+    keep_the_worker_busy.delay()
+    assert WORKER_BUSY.wait(timeout=10)
+
+    apply_beat_entries(celery_worker, "daily-fast-notifications")
+    (started,) = recorder.check_ins()  # sent by beat while the task waits in the queue
+    time.sleep(0.5)
+    WORKER_RELEASED.set()
+
+    recorder.wait_for(lambda r: "hub.tasks.send_daily_fast_notifications" in transaction_names(r))
+    started, finished = recorder.check_ins()
+    (task,) = [
+        t
+        for t in recorder.transactions()
+        if t["transaction"] == "hub.tasks.send_daily_fast_notifications"
+    ]
+    assert (started["status"], finished["status"]) == ("in_progress", "ok")
+    assert seconds(started["timestamp"]) + 0.5 <= seconds(task["start_timestamp"])
+    # The duration runs from beat's send, not from the task's start: the half second in the
+    # queue counts toward the monitor's max_runtime.
+    task_took = seconds(task["timestamp"]) - seconds(task["start_timestamp"])
+    assert task_took < 0.5 <= finished["duration"]
 
 
 def test_worker_sends_error_when_the_task_raises_or_retries(
