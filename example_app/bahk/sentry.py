@@ -75,16 +75,31 @@ def keep_only_user_id(event: dict, hint: dict) -> dict:
 
 
 # --8<-- [start:unfriendly-input]
-def filter_event(event: dict, hint: dict) -> dict | None:
-    """before_send: no error event for a bogus Host header, the user id only otherwise.
+# --8<-- [start:rejected-requests]
+# Django answers these requests with a 400 and logs each at ERROR level. Anyone can send
+# them, as often as they like. Other django.security errors stay error events.
+REJECTED_REQUEST_LOGGERS = [
+    "django.security.DisallowedHost",  # a Host header not in ALLOWED_HOSTS
+    "django.security.RequestDataTooBig",  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    "django.security.TooManyFieldsSent",  # more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields
+    "django.security.TooManyFilesSent",  # more than DATA_UPLOAD_MAX_NUMBER_FILES files
+]
 
-    Django answers it with a 400 and logs DisallowedHost at ERROR level; scanners send one
-    with every probe, and the logging integration would make each an error event.
+
+def filter_event(event: dict, hint: dict) -> dict | None:
+    """before_send: no error event for a request Django rejected, the user id only otherwise.
+
+    The logging integration would make each rejected request an error event. Instead, the
+    request's transaction (when sampled) gets a `rejected_request` tag: counted, not paid for.
     """
-    if event.get("logger") == "django.security.DisallowedHost":
+    if (logger_name := event.get("logger")) in REJECTED_REQUEST_LOGGERS:
+        sentry_sdk.set_tag("rejected_request", logger_name)
         return None
     drop_referer_query(event)
     return keep_only_user_id(event, hint)
+
+
+# --8<-- [end:rejected-requests]
 
 
 def filter_transaction(event: dict, hint: dict) -> dict | None:
