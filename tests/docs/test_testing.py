@@ -1,10 +1,21 @@
 """docs/testing.md: tests of the example app's instrumentation, shown to readers as examples."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import celery.beat
 import pytest
+import redis
+import sentry_sdk
+from django.test import Client
 
 from factories import create_fast
 from payloads import trim
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -77,3 +88,128 @@ def test_a_beat_task_sends_its_check_ins(sentry_init, recorder, celery_worker, a
 
 
 # --8<-- [end:check-in]
+
+
+@pytest.mark.django_db
+def test_djangos_test_client_records_no_transaction(sentry_init, recorder, wsgi):
+    sentry_init(traces_sample_rate=1.0)
+
+    assert Client().get("/health/").status_code == 200
+    assert recorder.transactions() == []
+
+    assert wsgi.get("/health/").status == 200  # the real WSGI application
+    (transaction,) = recorder.transactions()
+    assert transaction["transaction"] == "/health/"
+
+
+@pytest.mark.django_db
+def test_the_transport_receives_sessions_too(sentry_init, recorder, wsgi):
+    sentry_init()
+
+    assert wsgi.get("/health/").status == 200
+    sentry_sdk.get_client().close()  # sends the request sessions counted so far
+
+    (sessions,) = recorder.items("sessions")
+    assert sessions["attrs"]["environment"] == "test"
+    assert [aggregate["exited"] for aggregate in sessions["aggregates"]] == [1]
+
+
+WORKER_PROCESS = """
+import json
+import sys
+
+if sys.argv[1] == "before":
+    import celery.contrib.testing.worker  # before the Celery integration is set up
+
+import celery.beat
+import django
+from celery.schedules import crontab
+
+django.setup()  # no SENTRY_DSN in the environment: the settings leave Sentry off
+
+from bahk.celery import app
+from bahk.sentry import init_sentry
+from sentry_recorder import RecordingTransport
+from snippets.celery.failing_task import geocode_participant
+
+recorder = RecordingTransport()
+environ = {"SENTRY_DSN": "https://public@sentry.example.invalid/1"}
+init_sentry(environ, transport=recorder, traces_sample_rate=1.0)
+from celery.contrib.testing.worker import start_worker
+
+app.conf.beat_schedule = {
+    "geocode": {
+        "task": geocode_participant.name,
+        "schedule": crontab(minute=0),
+        "args": ("amina@example.org", "Timbuktu"),
+    }
+}
+with start_worker(app, pool="solo", perform_ping_check=False, loglevel="CRITICAL"):
+    scheduler = celery.beat.Scheduler(app, lazy=True)
+    scheduler.setup_schedule()
+    scheduler.apply_entry(scheduler.schedule["geocode"], producer=None)
+    recorder.wait_for(lambda r: len(r.check_ins()) == 2)
+# The worker has stopped: whatever the task was going to send has been sent.
+print(json.dumps({
+    "events": [e["exception"]["values"][-1]["type"] for e in recorder.events()],
+    "transactions": [t["transaction"] for t in recorder.transactions()],
+    "check_ins": [c["status"] for c in recorder.check_ins()],
+}))
+"""
+
+
+def test_celery_testing_worker_imported_too_early_loses_task_errors_and_transactions(
+    redis_url,
+):
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SENTRY_", "DJANGO_", "CELERY_"))
+    }
+    env.update(
+        PYTHONPATH=os.pathsep.join(str(ROOT / d) for d in ("example_app", "tests", ".")),
+        DJANGO_SETTINGS_MODULE="bahk.settings",
+    )
+    processes = {}
+    # Each process on a Redis database of its own: no other worker may take its task.
+    for order, database in (("before", 2), ("after", 3)):
+        broker_url = f"{redis_url.rsplit('/', 1)[0]}/{database}"
+        redis.Redis.from_url(broker_url).flushdb()
+        processes[order] = subprocess.Popen(
+            [sys.executable, "-c", WORKER_PROCESS, order],
+            env={**env, "REDIS_URL": broker_url},
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    sent = {}
+    for order, process in processes.items():
+        stdout, stderr = process.communicate(timeout=60)
+        assert process.returncode == 0, stderr
+        sent[order] = json.loads(stdout)
+
+    task = "snippets.celery.failing_task.geocode_participant"
+    assert sent["after"] == {
+        "events": ["GeocodingError"],
+        "transactions": [task],
+        "check_ins": ["in_progress", "error"],
+    }
+    # Imported before Sentry: no task error, no task transaction; the check-ins still arrive.
+    assert sent["before"] == {
+        "events": [],
+        "transactions": [],
+        "check_ins": ["in_progress", "error"],
+    }
+
+
+def test_without_the_clean_up_a_user_reaches_the_next_tests_events(sentry_init, recorder):
+    sentry_init()
+    sentry_sdk.set_user({"id": 7})
+    sentry_sdk.get_client().close()  # one test ends: a new client does not clear the scopes
+
+    sentry_init()  # the next test
+    sentry_sdk.capture_message("An event of the next test")
+
+    (event,) = recorder.events()
+    assert event["user"] == {"id": 7}
