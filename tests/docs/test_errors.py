@@ -263,6 +263,10 @@ def test_logging_error_is_an_event_and_info_a_breadcrumb(sentry_init, recorder, 
         "level": "info",
         "message": "Sending 1 reminders for fast 7",
     }.items() <= crumbs[0].items()
+    # The logger.exception record is a breadcrumb too, besides its own event.
+    assert [(c["level"], c["message"]) for c in crumbs[1:]] == [
+        ("error", "Reminder for fast 7 not sent")
+    ]
     assert_payload(
         "errors/logging_events",
         [
