@@ -259,3 +259,54 @@ def test_every_page_ends_with_where_to_go_next(page):
     last_section = text.rsplit(NEXT_HEADING, 1)[1]
     assert "\n## " not in last_section, f"{page.name}: {NEXT_HEADING!r} must be the last section"
     assert MARKDOWN_LINK.search(last_section), f"{page.name}: {NEXT_HEADING!r} links no page"
+
+
+SECTION_MARKER = re.compile(r"^\s*(?:#|<!--)\s*-{1,3}8<-{1,3}\s+\[(start|end):([a-z][-_0-9a-z]*)\]")
+INFO = re.compile(r"^(?P<language>[\w+-]*)\s*(?P<options>.*)$")
+
+
+def included_text(target: str) -> str:
+    """What pymdownx.snippets puts on the page for `file` or `file:section`."""
+    import textwrap
+
+    path, _, section = target.partition(":")
+    lines = (ROOT / path).read_text().splitlines()
+    if not section:
+        return "\n".join(line for line in lines if not SECTION_MARKER.match(line))
+    start = next(i for i, line in enumerate(lines) if _marks(line, "start", section))
+    end = next(i for i, line in enumerate(lines) if _marks(line, "end", section))
+    body = [line for line in lines[start + 1 : end] if not SECTION_MARKER.match(line)]
+    return textwrap.dedent("\n".join(body))
+
+
+def _marks(line: str, kind: str, section: str) -> bool:
+    match = SECTION_MARKER.match(line)
+    return bool(match) and match.groups() == (kind, section)
+
+
+def fenced_includes() -> list[tuple[Path, int, str, str, str]]:
+    """(page, line, language, fence options, include target) of each block that includes."""
+    found = []
+    for page in doc_pages():
+        lines = page.read_text().splitlines()
+        for start, body in fenced_blocks(page.read_text()):
+            info = INFO.match(FENCE.match(lines[start - 1])["info"].strip())
+            for line in body:
+                if match := INCLUDE.match(line):
+                    found.append((page, start, info["language"], info["options"], match["target"]))
+    return found
+
+
+MAX_CODE_LINE = 100  # ruff's line length; readable.css makes room for it at 1280 px
+
+
+def test_code_lines_fit_a_laptop_screen():
+    """JSON payloads wrap (readable.css); every other included line must fit as it is."""
+    too_long = [
+        f"{page.relative_to(ROOT)}:{start} {target}: {len(line)} characters: {line.strip()[:50]}"
+        for page, start, language, _, target in fenced_includes()
+        if language != "json"
+        for line in included_text(target).splitlines()
+        if len(line) > MAX_CODE_LINE
+    ]
+    assert not too_long, f"Lines over {MAX_CODE_LINE} characters:\n" + "\n".join(too_long)

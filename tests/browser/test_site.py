@@ -156,3 +156,103 @@ def test_screenshot(open_page, traffic, path, width, height, kind):
     assert screenshot_width == width
     assert screenshot_height >= height
     traffic.assert_clean()
+
+
+# Readable code on a laptop: nothing scrolls sideways at 1280 px.
+OVERFLOWING = """
+() => [...document.querySelectorAll(
+    "article pre > code, article .md-typeset__scrollwrap, article .tabbed-labels"
+  )]
+  .filter((box) => box.getClientRects().length)  // hidden tabs and closed details: skipped
+  .filter((box) => box.scrollWidth > box.clientWidth + 1)
+  .map((box) => `${box.closest(".highlight, .md-typeset__table, .tabbed-set")?.querySelector(
+      ".filename")?.textContent ?? box.tagName.toLowerCase()}: ${box.scrollWidth} px in ${
+      box.clientWidth} px (${box.textContent.trim().split("\\n")[0].slice(0, 60)})`)
+"""
+SHOW_EVERYTHING = """
+() => {
+  for (const details of document.querySelectorAll("article details")) details.open = true;
+}
+"""
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_nothing_scrolls_sideways_at_1280_px(open_page, traffic, path):
+    page = open_page(path, width=1280, height=800)
+    page.evaluate(SHOW_EVERYTHING)
+
+    overflowing = page.evaluate(OVERFLOWING)
+    # Then the second and third tab of every tab set: a hidden panel has no width to measure.
+    for index in (1, 2):
+        for tab_set in page.locator("article .tabbed-set").all():
+            labels = tab_set.locator(":scope > .tabbed-labels > label")
+            if index < labels.count():
+                labels.nth(index).click()
+        overflowing += page.evaluate(OVERFLOWING)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert sorted(set(overflowing)) == []
+    traffic.assert_clean()
+
+
+def _rgb(css: str, behind: tuple[float, ...] = (255, 255, 255)) -> tuple[float, ...]:
+    """The colour of `rgb(...)` or `rgba(...)`, composited over `behind`."""
+    red, green, blue, *alpha = (
+        float(part) for part in css[css.index("(") + 1 : css.index(")")].split(",")
+    )
+    opacity = alpha[0] if alpha else 1.0
+    return tuple(
+        opacity * value + (1 - opacity) * under
+        for value, under in zip((red, green, blue), behind, strict=True)
+    )
+
+
+def _luminance(rgb: tuple[float, ...]) -> float:
+    def channel(value: float) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = map(channel, rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def _contrast(one: tuple[float, ...], other: tuple[float, ...]) -> float:
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_highlighted_lines_stand_out(open_page, traffic, scheme):
+    page = open_page("errors/", color_scheme=scheme)
+    line = page.locator("article .highlight .hll").first
+    code = line.locator("xpath=ancestor::code[1]")
+
+    code_background = _rgb(code.evaluate("e => getComputedStyle(e).backgroundColor"))
+    line_background = _rgb(
+        line.evaluate("e => getComputedStyle(e).backgroundColor"), behind=code_background
+    )
+    bar = line.evaluate("e => getComputedStyle(e).boxShadow")
+    bar_colour = _rgb(bar)
+    bar_width = float(bar.split(")")[1].split()[0].removesuffix("px"))
+
+    # The bar: wide, and a colour that stands out from the code like any UI control (3:1).
+    assert bar_width >= 3, bar
+    assert _contrast(bar_colour, code_background) >= 3, bar
+    # The line's background differs visibly from the rest of the block.
+    assert _contrast(line_background, code_background) >= 1.1
+    traffic.assert_clean()
+
+
+CODE_BROKEN_IN_CELLS = """
+() => [...document.querySelectorAll("article td code, article th code")]
+  .filter((code) => !/\\s/.test(code.textContent) && code.getClientRects().length > 1)
+  .map((code) => code.textContent)
+"""
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_code_in_table_cells_is_never_broken_inside_a_word(open_page, traffic, path):
+    page = open_page(path, width=1280, height=800)
+
+    assert page.evaluate(CODE_BROKEN_IN_CELLS) == []
+    traffic.assert_clean()

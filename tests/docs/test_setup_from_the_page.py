@@ -149,7 +149,7 @@ def heroku_config_vars(setup_page) -> dict[str, str]:
     (block,) = blocks_in(setup_page, HEROKU_SECTION)
     (config_set,) = [
         shlex.split(line)
-        for line in block.code.splitlines()
+        for line in block.code.replace("\\\n", " ").splitlines()
         if line.startswith("heroku config:set ")
     ]
     return dict(word.split("=", 1) for word in config_set[2:])
@@ -218,7 +218,7 @@ def test_every_block_to_copy_names_a_file_of_the_project(setup_page):
     assert sentry_py.code == SECTION_MARKER.sub("", source)
 
 
-def test_the_project_has_nothing_but_the_page_and_startproject(project, tmp_path):
+def test_the_project_has_nothing_but_the_page_and_startproject(project, setup_page, tmp_path):
     fresh = tmp_path / "fresh"
     fresh.mkdir()
     subprocess.run(
@@ -229,7 +229,9 @@ def test_the_project_has_nothing_but_the_page_and_startproject(project, tmp_path
 
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
     started = {str(p.relative_to(fresh)) for p in fresh.rglob("*") if p.is_file()}
-    assert files - started == {"bahk/sentry.py", "bahk/celery.py", "bahk/views.py"}
+    titles = {block.title for block in blocks_in(setup_page, COPY_SECTION)}
+    assert files == started | titles
+    assert {"bahk/sentry.py", "bahk/celery.py", "bahk/views.py"} <= titles - started
     # And it cannot borrow from example_app/: bahk's own app is not importable there.
     result = run(project, plain_environ(), "-c", "import hub")
     assert "ModuleNotFoundError: No module named 'hub'" in result.stderr
