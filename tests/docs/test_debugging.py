@@ -5,7 +5,9 @@ import logging
 import pytest
 import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
+from sentry_sdk.crons import MonitorStatus, capture_checkin
 
+import bahk.sentry
 from bahk.sentry import init_sentry
 from payloads import trim
 from snippets.debugging import bad_dsn, drop_broken_pipe, one_off_job, server_error
@@ -15,6 +17,12 @@ SDK_LOGGER = "sentry_sdk.errors"
 
 def _sdk_messages(caplog):
     return [r.getMessage() for r in caplog.records if r.name == SDK_LOGGER]
+
+
+def _sdk_lines(caplog):
+    """The SDK's log records as its debug handler writes them to standard error."""
+    (handler,) = logging.getLogger(SDK_LOGGER).handlers
+    return [handler.format(r) for r in caplog.records if r.name == SDK_LOGGER]
 
 
 def test_sentry_debug_variable_logs_what_the_sdk_sends(
@@ -29,15 +37,11 @@ def test_sentry_debug_variable_logs_what_the_sdk_sends(
     sentry_sdk.flush()
     sentry_sdk.get_client().close()
 
-    messages = _sdk_messages(caplog)
-    (handler,) = logging.getLogger(SDK_LOGGER).handlers
-    assert handler.formatter.format(caplog.records[0]).startswith(" [sentry] DEBUG: ")
-    assert "Enabling integration django" in messages
-    assert "Enabling integration celery" in messages
-    assert any(
-        m.startswith("Sending envelope [envelope with 1 items (error)] project:1 host:127.0.0.1")
-        for m in messages
-    )
+    lines = _sdk_lines(caplog)
+    assert " [sentry] DEBUG: Enabling integration django" in lines
+    assert " [sentry] DEBUG: Enabling integration celery" in lines
+    sending = " [sentry] DEBUG: Sending envelope [envelope with 1 items (error)] project:1 "
+    assert any(line.startswith(sending + "host:127.0.0.1") for line in lines)
 
 
 def test_debug_output_shows_the_status_sentry_answered(caplog, sentry_endpoint):
@@ -49,7 +53,10 @@ def test_debug_output_shows_the_status_sentry_answered(caplog, sentry_endpoint):
     sentry_sdk.flush()
     sentry_sdk.get_client().close()
 
-    assert any(m.startswith("Unexpected status code: 500") for m in _sdk_messages(caplog))
+    assert any(
+        line.startswith(" [sentry] ERROR: Unexpected status code: 500 (body: ")
+        for line in _sdk_lines(caplog)
+    )
 
 
 def test_without_debug_the_sdk_says_nothing(caplog, sentry_init, recorder):
@@ -75,20 +82,99 @@ def test_malformed_dsn_stops_startup_with_a_clear_message(recorder):
     assert recorder.envelopes == []
 
 
-def test_before_send_returning_none_drops_the_event(sentry_init, recorder, caplog, assert_payload):
+def test_before_send_returning_none_drops_the_event(sentry_endpoint, caplog, assert_payload):
     caplog.set_level(logging.DEBUG, logger=SDK_LOGGER)
-    sentry_init(debug=True, before_send=drop_broken_pipe.drop_broken_pipe)
+    hook = drop_broken_pipe.drop_broken_pipe
+    assert init_sentry({"SENTRY_DSN": sentry_endpoint.dsn}, debug=True, before_send=hook)
 
     sentry_sdk.capture_exception(BrokenPipeError(32, "Broken pipe"))
+    sentry_sdk.flush()  # also sends the client report of what was dropped so far
 
-    assert recorder.events() == []
-    assert "before send dropped event" in _sdk_messages(caplog)
-    assert_payload("debugging/drop_broken_pipe", {"events": recorder.events()})
+    assert sentry_endpoint.items("event") == []
+    assert " [sentry] INFO: before send dropped event" in _sdk_lines(caplog)
+    (report,) = sentry_endpoint.items("client_report")
+    assert report["discarded_events"] == [
+        {"reason": "before_send", "category": "error", "quantity": 1}
+    ]
+    assert_payload(
+        "debugging/drop_broken_pipe",
+        {
+            "events": sentry_endpoint.items("event"),
+            "client_report": trim(report, "discarded_events"),
+        },
+    )
 
     sentry_sdk.capture_exception(ZeroDivisionError("division by zero"))
+    sentry_sdk.flush()
 
-    (event,) = recorder.events()  # every other error still arrives
+    (event,) = sentry_endpoint.items("event")  # every other error still arrives
     assert event["exception"]["values"][0]["type"] == "ZeroDivisionError"
+    sentry_sdk.get_client().close()
+
+
+def errors_only(event, hint):
+    """A hook that keeps error events only: it drops check-ins too."""
+    return event if "exception" in event else None
+
+
+def reads_exc_info(event, hint):
+    """A hook that assumes every event has an exception: KeyError on a check-in."""
+    return None if isinstance(hint["exc_info"][1], BrokenPipeError) else event
+
+
+def test_check_ins_go_through_bahks_before_send(sentry_init, recorder, monkeypatch):
+    seen = []
+    filter_event = bahk.sentry.filter_event
+
+    def watched_filter_event(event, hint):
+        seen.append(event["type"])
+        return filter_event(event, hint)
+
+    monkeypatch.setattr(bahk.sentry, "filter_event", watched_filter_event)
+    sentry_init()  # bahk's options: before_send=filter_event
+
+    capture_checkin(monitor_slug="weekly-fast-report", status=MonitorStatus.IN_PROGRESS)
+
+    assert seen == ["check_in"]  # before_send receives check-ins...
+    (check_in,) = recorder.check_ins()  # ...and bahk's lets them through
+    assert (check_in["monitor_slug"], check_in["status"]) == ("weekly-fast-report", "in_progress")
+
+
+def test_drop_broken_pipe_lets_check_ins_through(sentry_init, recorder):
+    sentry_init(before_send=drop_broken_pipe.drop_broken_pipe)
+
+    capture_checkin(monitor_slug="weekly-fast-report", status=MonitorStatus.IN_PROGRESS)
+
+    (check_in,) = recorder.check_ins()
+    assert check_in["monitor_slug"] == "weekly-fast-report"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    ("hook", "reason", "debug_line"),
+    [
+        (errors_only, "before_send", " [sentry] INFO: before send dropped event"),
+        (reads_exc_info, "callback_error", " [sentry] ERROR: Internal error in sentry_sdk"),
+    ],
+)
+def test_a_hook_that_returns_none_or_raises_drops_check_ins_silently(
+    sentry_endpoint, caplog, hook, reason, debug_line, debug
+):
+    caplog.set_level(logging.DEBUG, logger=SDK_LOGGER)
+    assert init_sentry({"SENTRY_DSN": sentry_endpoint.dsn}, before_send=hook, debug=debug)
+
+    capture_checkin(monitor_slug="weekly-fast-report", status=MonitorStatus.IN_PROGRESS)
+    sentry_sdk.flush()
+
+    assert sentry_endpoint.items("check_in") == []
+    # Without debug output, nothing says so.
+    assert any(line.startswith(debug_line) for line in _sdk_lines(caplog)) is debug
+    if not debug:
+        assert _sdk_messages(caplog) == []
+    # Counted in the client report, as a discarded error.
+    (report,) = sentry_endpoint.items("client_report")
+    assert report["discarded_events"] == [{"reason": reason, "category": "error", "quantity": 1}]
+    sentry_sdk.get_client().close()
 
 
 def test_broken_pipe_is_an_event_without_a_hook(sentry_init, recorder):
