@@ -250,8 +250,9 @@ def test_exclude_pattern_must_match_up_to_the_end_of_the_name(
     scheduler.apply_entry(entry, producer=None)
 
     # The SDK adds "$" to the pattern, then searches the name with it.
-    sent = [c["monitor_slug"] for c in recorder.check_ins()]
-    assert sent == ([] if excluded else ["cleanup-expired-sessions"])
+    sent = [(c["monitor_slug"], c["monitor_config"]["schedule"]) for c in recorder.check_ins()]
+    schedule = {"type": "crontab", "value": "30 3 * * *"}
+    assert sent == ([] if excluded else [("cleanup-expired-sessions", schedule)])
 
 
 def test_beat_init_signal_initialises_sentry_in_beat(
