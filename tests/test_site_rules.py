@@ -310,3 +310,19 @@ def test_code_lines_fit_a_laptop_screen():
         if len(line) > MAX_CODE_LINE
     ]
     assert not too_long, f"Lines over {MAX_CODE_LINE} characters:\n" + "\n".join(too_long)
+
+
+PAYLOADS_NOTE = '--8<-- "snippets/common/payloads_note.md"'
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_page_with_payloads_says_once_how_to_read_them(page):
+    """Trimmed to the fields discussed, `<...>` placeholders: said once, before the first."""
+    lines = page.read_text().splitlines()
+    payloads = [i for i, line in enumerate(lines) if '"tests/payloads/' in line]
+    notes = [i for i, line in enumerate(lines) if line.strip() == PAYLOADS_NOTE]
+    if not payloads:
+        assert not notes, f"{page.name} shows no payload: leave out {PAYLOADS_NOTE}"
+        return
+    assert len(notes) == 1, f"{page.name}: include {PAYLOADS_NOTE} once, not {len(notes)} times"
+    assert notes[0] < payloads[0], f"{page.name}: {PAYLOADS_NOTE} must come before the first"

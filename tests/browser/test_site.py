@@ -256,3 +256,32 @@ def test_code_in_table_cells_is_never_broken_inside_a_word(open_page, traffic, p
 
     assert page.evaluate(CODE_BROKEN_IN_CELLS) == []
     traffic.assert_clean()
+
+
+def shown_tabs(page) -> list[str]:
+    """The label of the tab each Code / What Sentry receives tab set shows."""
+    return page.locator("article .tabbed-set").evaluate_all(
+        """sets => sets
+          .filter(set => [...set.querySelectorAll(':scope > .tabbed-labels > label')]
+            .some(label => label.textContent.trim() === 'What Sentry receives'))
+          .map(set => {
+            const checked = set.querySelector(':scope > input:checked');
+            return set.querySelector(`:scope > .tabbed-labels > label[for="${checked.id}"]`)
+              .textContent.trim();
+          })"""
+    )
+
+
+def test_choosing_a_payload_tab_switches_that_tab_set_only(open_page, traffic, site_url):
+    page = open_page("errors/")
+    tab_set_showing(page, CAPTURE_EXCEPTION.read_text()).locator(
+        ":scope > .tabbed-labels > label", has_text=PAYLOAD_TAB
+    ).click()
+
+    shown = shown_tabs(page)
+    assert shown.count(PAYLOAD_TAB) == 1, shown
+    assert len(shown) > 1
+    # Nor on the next page of the same visit.
+    page.goto(site_url + "celery/", wait_until="networkidle")
+    assert set(shown_tabs(page)) == {"Code"}
+    traffic.assert_clean()
