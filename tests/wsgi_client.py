@@ -1,6 +1,8 @@
 """Drive the project's real WSGI application, the entry point the Sentry SDK instruments.
 
 Django's test `Client` bypasses `WSGIHandler.__call__`, so it never produces a transaction.
+`WSGIClient(router=HerokuRouter())` sends each request as Heroku's router delivers it to a
+web dyno.
 """
 
 from __future__ import annotations
@@ -16,6 +18,34 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 
 
+@dataclass(frozen=True)
+class HerokuRouter:
+    """What Heroku's router adds to every request on its way to a web dyno.
+
+    The dyno's server sees the router's connection (REMOTE_ADDR, a private address); the
+    client's own address arrives in X-Forwarded-For. Header names and shapes as Heroku's
+    HTTP routing documentation lists them, values as a dyno receives them.
+    """
+
+    client_ip: str = "192.0.2.1"
+    router_ip: str = "10.216.128.228"
+    request_id: str = "a2d2c64a-1926-4df5-8653-db1b5a644f4e"
+    request_start: str = "1427041338251"  # when the router received it, in ms since 1970
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-Forwarded-For": self.client_ip,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Port": "443",
+            "X-Request-Id": self.request_id,
+            "X-Request-Start": self.request_start,
+            "Via": "1.1 vegur",
+        }
+
+    def environ(self) -> dict[str, str]:
+        return {"REMOTE_ADDR": self.router_ip}
+
+
 @dataclass
 class Response:
     status: int
@@ -27,8 +57,9 @@ class Response:
 
 
 class WSGIClient:
-    def __init__(self) -> None:
+    def __init__(self, router: HerokuRouter | None = None) -> None:
         self._application = None
+        self.router = router
 
     @property
     def application(self):
@@ -58,7 +89,11 @@ class WSGIClient:
             "CONTENT_TYPE": content_type,
             "wsgi.input": io.BytesIO(body),
         }
-        for name, value in (headers or {}).items():
+        headers = dict(headers or {})
+        if self.router is not None:
+            headers.update(self.router.headers())
+            environ.update(self.router.environ())
+        for name, value in headers.items():
             key = name.upper().replace("-", "_")
             environ[key if key in ("CONTENT_TYPE",) else f"HTTP_{key}"] = value
         setup_testing_defaults(environ)

@@ -57,17 +57,23 @@ DATA_COLLECTION = {
     "http_bodies": [],  # form and JSON bodies: passwords, emails, anything
     "database_query_data": False,  # SQL parameters and Redis values
     "queues": False,  # Celery task arguments
+    "graphql": {"document": False, "variables": False},  # bahk has no GraphQL API (yet)
+    "gen_ai": {"inputs": False, "outputs": False},  # prompts and answers of AI calls
     "stack_frame_variables": False,  # locals hold secrets under any name, `request` included
+    "frame_context_lines": 5,  # source lines sent around each frame's line, before and after
 }
 
 
 def keep_only_user_id(event: dict, hint: dict) -> dict:
     """before_send and before_send_transaction: of the user, send the id and nothing more.
 
-    With "user_info" on, the Django integration adds the email, username and IP address.
+    With "user_info" on, the SDK adds the email, the username, the IP address (from
+    X-Forwarded-For, which Heroku's router sets) and REMOTE_ADDR (the router's address on
+    Heroku, the user's own without a proxy).
     """
     if user := event.get("user"):
         event["user"] = {"id": user["id"]} if "id" in user else {}
+    event.get("request", {}).get("env", {}).pop("REMOTE_ADDR", None)
     return event
 
 

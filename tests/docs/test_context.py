@@ -1,5 +1,7 @@
 """docs/context.md"""
 
+from urllib.parse import urlencode
+
 import pytest
 import sentry_sdk
 from django.conf import settings as django_settings
@@ -7,6 +9,7 @@ from django.test import Client
 
 from payloads import trim
 from snippets.context import enrich_events, task_user, user_info
+from wsgi_client import HerokuRouter, WSGIClient
 
 DSN = "https://public@sentry.example.invalid/1"
 
@@ -42,6 +45,11 @@ def test_tags_context_and_breadcrumbs_reach_the_event(sentry_init, recorder, ass
     )
 
 
+ROUTER = HerokuRouter()
+CSRF_SECRET = "c" * 32
+PASSWORD = "correct-horse-battery"
+
+
 @pytest.fixture
 def logged_in_cookie(django_user_model):
     """A real session for a real user, as django.contrib.auth.login creates it."""
@@ -54,56 +62,133 @@ def logged_in_cookie(django_user_model):
     return amina, {"Cookie": f"{django_settings.SESSION_COOKIE_NAME}={cookie}"}
 
 
+@pytest.fixture
+def routed():
+    """The real WSGI application, with every request as Heroku's router delivers it."""
+    return WSGIClient(router=ROUTER)
+
+
+def post_a_password(client, cookie: str = ""):
+    """A signed-in user's form, with a password and an analytics cookie, to the failing view."""
+    response = client.post(
+        "/sentry-debug/",
+        body=urlencode({"csrfmiddlewaretoken": CSRF_SECRET, "password": PASSWORD}).encode(),
+        headers={"Cookie": f"{cookie}; csrftoken={CSRF_SECRET}; ajs_user_id=amina-42"},
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status == 500  # past the CSRF check, into the view
+
+
+def sent(recorder) -> str:
+    return "\n".join(e.serialize().decode() for e in recorder.envelopes)
+
+
 @pytest.mark.django_db
-def test_user_info_on_attaches_the_logged_in_user(recorder, wsgi, logged_in_cookie, assert_payload):
+def test_user_info_behind_the_router_sends_the_user_id_only(
+    recorder, routed, logged_in_cookie, assert_payload
+):
     amina, headers = logged_in_cookie
     user_info.init_sentry_with_user_info(DSN, transport=recorder, traces_sample_rate=1.0)
 
-    wsgi.get("/sentry-debug/", headers=headers)
+    post_a_password(routed, headers["Cookie"])
 
     (event,) = recorder.events()
-    assert event["user"] == {"id": str(amina.pk), "username": "amina", "email": "amina@example.com"}
     (transaction,) = recorder.transactions()
-    assert transaction["user"] == event["user"]
-    # A data_collection dict decides every other category too: what it leaves out is collected,
-    # and the SDK's default EventScrubber is off.
-    options = sentry_sdk.get_client().options
-    assert "incoming_request" in options["data_collection"]["http_bodies"]
-    assert options["event_scrubber"] is None
-    assert_payload("context/user_info", trim(event, "transaction", "user"))
+    assert event["user"] == transaction["user"] == {"id": str(amina.pk)}
+    for item in (event, transaction):
+        assert item["request"]["env"] == {"SERVER_NAME": "testserver", "SERVER_PORT": "80"}
+        assert item["request"]["headers"]["X-Forwarded-For"] == "[Filtered]"
+        assert item["request"]["headers"]["Via"] == "[Filtered]"
+        assert "data" not in item["request"] and "cookies" not in item["request"]
+    assert not any("vars" in f for f in event["exception"]["values"][0]["stacktrace"]["frames"])
+    for value in (ROUTER.client_ip, ROUTER.router_ip, PASSWORD, "amina-42", "amina@example.com"):
+        assert value not in sent(recorder)
+    assert_payload(
+        "context/user_info", trim(event, "transaction", "user", "request.env", "request.headers")
+    )
 
 
 @pytest.mark.django_db
-def test_user_info_on_anonymous_request_has_no_user_fields(recorder, wsgi):
-    user_info.init_sentry_with_user_info(DSN, transport=recorder)
+def test_user_info_alone_sends_what_the_warning_lists(recorder, routed, logged_in_cookie):
+    """The form the page warns against: every category it leaves out is collected."""
+    amina, headers = logged_in_cookie
+    sentry_sdk.init(dsn=DSN, transport=recorder, data_collection={"user_info": True})
 
-    wsgi.get("/sentry-debug/")
+    post_a_password(routed, headers["Cookie"])
 
     (event,) = recorder.events()
-    assert event["user"] == {}  # no id, username or email
+    assert event["user"] == {
+        "id": str(amina.pk),
+        "username": "amina",
+        "email": "amina@example.com",
+        "ip_address": ROUTER.client_ip,  # the first address in X-Forwarded-For
+    }
+    request = event["request"]
+    assert request["env"]["REMOTE_ADDR"] == ROUTER.router_ip
+    assert request["headers"]["X-Forwarded-For"] == ROUTER.client_ip
+    assert request["data"]["password"] == PASSWORD
+    assert request["cookies"]["ajs_user_id"] == "amina-42"
+    frames = event["exception"]["values"][0]["stacktrace"]["frames"]
+    assert all("vars" in frame for frame in frames)
+    assert "request" in frames[-1]["vars"]
+    assert sentry_sdk.get_client().options["event_scrubber"] is None
+
+
+@pytest.mark.django_db
+def test_user_info_on_anonymous_request_behind_the_router_has_no_user_fields(recorder, routed):
+    user_info.init_sentry_with_user_info(DSN, transport=recorder)
+
+    routed.get("/sentry-debug/")
+
+    (event,) = recorder.events()
+    assert event["user"] == {}  # no id, and not the IP address the SDK adds
+    assert ROUTER.client_ip not in sent(recorder)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "overrides", [{}, {"data_collection": {"user_info": False}}], ids=["app-default", "off"]
+    ("data_collection", "user_keys"),
+    [
+        (None, None),  # the option left out altogether: no user
+        ({"user_info": False}, None),
+        ({"cookies": {"mode": "off"}}, {"id", "username", "email", "ip_address"}),  # left out: on
+        ({"user_info": True}, {"id", "username", "email", "ip_address"}),
+    ],
+    ids=["no-data_collection", "user_info-false", "user_info-left-out-of-the-dict", "true"],
 )
-def test_app_default_or_user_info_off_sends_no_user(
-    sentry_init, recorder, wsgi, logged_in_cookie, overrides
+def test_which_data_collection_sends_a_user(
+    recorder, routed, logged_in_cookie, data_collection, user_keys
 ):
     _amina, headers = logged_in_cookie
-    sentry_init(traces_sample_rate=1.0, **overrides)
+    options = {} if data_collection is None else {"data_collection": data_collection}
+    sentry_sdk.init(dsn=DSN, transport=recorder, traces_sample_rate=1.0, **options)
 
-    wsgi.get("/sentry-debug/", headers=headers)
+    routed.get("/sentry-debug/", headers=headers)
 
     (event,) = recorder.events()
-    assert "user" not in event
     (transaction,) = recorder.transactions()
-    assert "user" not in transaction
+    for item in (event, transaction):
+        assert (set(item["user"]) if "user" in item else None) == user_keys
 
 
-def test_send_default_pii_is_deprecated(recorder):
+@pytest.mark.django_db
+def test_bahk_default_sends_no_user(sentry_init, recorder, routed, logged_in_cookie):
+    _amina, headers = logged_in_cookie
+    sentry_init(traces_sample_rate=1.0)
+
+    routed.get("/sentry-debug/", headers=headers)
+
+    (event,) = recorder.events()
+    (transaction,) = recorder.transactions()
+    assert "user" not in event and "user" not in transaction
+    assert "REMOTE_ADDR" not in event["request"]["env"]
+    assert ROUTER.client_ip not in sent(recorder)
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_send_default_pii_is_deprecated_even_when_false(recorder, value):
     with pytest.warns(DeprecationWarning, match="send_default_pii option is deprecated"):
-        sentry_sdk.init(dsn=DSN, transport=recorder, send_default_pii=True)
+        sentry_sdk.init(dsn=DSN, transport=recorder, send_default_pii=value)
 
     sentry_sdk.capture_message("still sent")
     assert recorder.events()[0]["message"] == "still sent"

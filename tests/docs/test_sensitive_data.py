@@ -4,14 +4,20 @@ The exhaustive proof, with a secret planted everywhere, is tests/app/test_plante
 these tests record the payloads the page shows.
 """
 
+import linecache
 from urllib.parse import urlencode
 
 import pytest
+import sentry_sdk
 from django.contrib.auth import get_user_model
 from django.test import Client
+from sentry_sdk.consts import SPANTEMPLATE
 
+from bahk.sentry import DATA_COLLECTION
 from payloads import trim
 from snippets.sensitive_data import user_info
+
+DSN = "https://public@sentry.example.invalid/1"
 
 CSRF_SECRET = "c" * 32
 SECRET_HEADERS = {
@@ -47,7 +53,8 @@ def test_scrubbed_event(sentry_init, recorder, wsgi, assert_payload):
     assert "user" not in event
     frames = event["exception"]["values"][0]["stacktrace"]["frames"]
     assert frames and not any("vars" in frame for frame in frames)
-    assert "context_line" in frames[-1]  # source lines are still sent
+    assert_source_context(frames)
+    assert frames[-1]["context_line"].strip().startswith("division_by_zero = 1 / 0")
     (transaction,) = recorder.transactions()
     assert transaction["request"]["headers"] == request["headers"]
     assert_payload(
@@ -88,3 +95,67 @@ def test_user_info_sends_the_user_id_only(
     assert event["request"]["headers"]["Cookie"] == "[Filtered]"
     assert "vars" not in event["exception"]["values"][0]["stacktrace"]["frames"][-1]
     assert_payload("sensitive_data/user_info", trim(event, "user", "request.headers"))
+
+
+def assert_source_context(frames: list[dict]) -> None:
+    """Each frame: up to 5 lines before its line, the line, up to 5 lines after."""
+    for frame in frames:
+        source = [line.rstrip("\r\n") for line in linecache.getlines(frame["abs_path"])]
+        line = frame["lineno"] - 1  # 0-based
+        assert frame["pre_context"] == source[max(0, line - 5) : line]
+        assert frame["context_line"] == source[line]
+        assert frame["post_context"] == source[line + 1 : line + 6]
+    assert any(len(frame["pre_context"]) == len(frame["post_context"]) == 5 for frame in frames)
+
+
+def test_bahk_decides_every_category_the_sdk_knows(recorder):
+    """A category that a new SDK release adds fails this test until bahk decides about it."""
+    sentry_sdk.init(dsn=DSN, transport=recorder, data_collection=DATA_COLLECTION)
+
+    # The SDK resolves data_collection into one entry per category it knows, filling in its
+    # defaults for those left out; a misspelt key inside a category falls back the same way.
+    resolved = dict(sentry_sdk.get_client().options["data_collection"])
+    assert resolved.pop("provided_by_user") is True
+    assert resolved == DATA_COLLECTION
+
+
+def test_older_frame_options_are_ignored_once_data_collection_is_set(sentry_init, recorder):
+    sentry_init(include_local_variables=True, include_source_context=False)
+
+    def charge_partner(partner_secret: str) -> None:
+        raise RuntimeError("The partner refused the charge")
+
+    try:
+        charge_partner("live-partner-secret")
+    except RuntimeError:
+        sentry_sdk.capture_exception()
+
+    (event,) = recorder.events()
+    frames = event["exception"]["values"][0]["stacktrace"]["frames"]
+    assert not any("vars" in frame for frame in frames)  # stack_frame_variables decides
+    assert_source_context(frames)  # frame_context_lines decides
+
+
+@sentry_sdk.trace(template=SPANTEMPLATE.AI_TOOL)
+def look_up_fast(question: str) -> str:
+    """A tool an AI agent calls: the SDK records its input and output as gen_ai data."""
+    return "Answer: the fast of amina@example.org ends on 19 March"
+
+
+@pytest.mark.parametrize(
+    ("data_collection", "sent_in_and_out"),
+    [
+        (DATA_COLLECTION, (False, False)),
+        ({k: v for k, v in DATA_COLLECTION.items() if k != "gen_ai"}, (True, True)),
+    ],
+    ids=["bahk", "gen_ai-left-out"],
+)
+def test_gen_ai_inputs_and_outputs(sentry_init, recorder, data_collection, sent_in_and_out):
+    sentry_init(traces_sample_rate=1.0, data_collection=data_collection)
+
+    with sentry_sdk.start_transaction(name="assistant"):
+        look_up_fast("Which fast is amina@example.org in?")
+
+    sent = "\n".join(e.serialize().decode() for e in recorder.envelopes)
+    assert "look_up_fast" in sent  # the tool's span is sent either way
+    assert ("Which fast is" in sent, "ends on 19 March" in sent) == sent_in_and_out
