@@ -326,3 +326,20 @@ def test_a_page_with_payloads_says_once_how_to_read_them(page):
         return
     assert len(notes) == 1, f"{page.name}: include {PAYLOADS_NOTE} once, not {len(notes)} times"
     assert notes[0] < payloads[0], f"{page.name}: {PAYLOADS_NOTE} must come before the first"
+
+
+# The traps a reader must not miss stand out as warnings, not as a sentence among others.
+GOTCHAS = {
+    "heroku.md": ["Exactly one beat", "dyno metadata"],
+    "crons.md": ["Beat and the worker both start Sentry"],
+    "testing.md": ["test `Client` records no transaction"],
+    "celery.md": ["Eager mode"],
+}
+ADMONITION = re.compile(r'^(?:!!!|\?\?\?\+?) warning "(?P<title>[^"]+)"', re.MULTILINE)
+
+
+@pytest.mark.parametrize(("page", "gotchas"), GOTCHAS.items())
+def test_gotchas_are_warnings(page, gotchas):
+    titles = ADMONITION.findall((DOCS / page).read_text())
+    missing = [gotcha for gotcha in gotchas if not any(gotcha in title for title in titles)]
+    assert not missing, f"{page}: put these in a `!!! warning` admonition: {missing}"
