@@ -38,6 +38,7 @@ def sentry_options(environ: Mapping[str, str]) -> dict | None:
         "data_collection": DATA_COLLECTION,
         "before_send": filter_event,
         "before_send_transaction": filter_transaction,
+        "trace_ignore_status_codes": IGNORED_STATUS_CODES,
     }
 
 
@@ -107,14 +108,16 @@ def filter_event(event: dict, hint: dict) -> dict | None:
 
 # --8<-- [end:rejected-requests]
 
+# --8<-- [start:ignored-status-codes]
+# Scanners probe random URLs and methods all day: no transaction for a 404 or a 405.
+# sentry_options passes them as `trace_ignore_status_codes`: the SDK drops such a
+# transaction when it ends, before any hook sees it.
+IGNORED_STATUS_CODES = frozenset({404, 405})
+# --8<-- [end:ignored-status-codes]
 
-def filter_transaction(event: dict, hint: dict) -> dict | None:
-    """before_send_transaction: no transaction for a 404 or a 405, the user id only otherwise.
 
-    Scanners probe random URLs and methods all day; each would be a transaction of its own.
-    """
-    if event.get("contexts", {}).get("response", {}).get("status_code") in (404, 405):
-        return None
+def filter_transaction(event: dict, hint: dict) -> dict:
+    """before_send_transaction: the user id only."""
     drop_referer_query(event)
     return keep_only_user_id(event, hint)
 
@@ -172,14 +175,33 @@ def _process_type(dyno: str) -> str:
 
 # --8<-- [start:init]
 def init_sentry(environ: Mapping[str, str], **overrides) -> bool:
-    """Initialise Sentry from the environment; return whether it is on."""
+    """Initialise Sentry from the environment; return whether it is on.
+
+    A `before_send` or `before_send_transaction` passed here runs after bahk's hook of the
+    same kind, on what that hook lets through: it adds to bahk's filters, never replaces them.
+    """
     options = sentry_options(environ)
     if options is None:
         return False  # said once logging is set up: see log_sentry_status
+    for hook in ("before_send", "before_send_transaction"):
+        if hook in overrides:
+            options[hook] = _then(options[hook], overrides.pop(hook))
     sentry_sdk.init(**{**options, **overrides})
     # The global scope reaches every event and transaction, in every thread and task.
     sentry_sdk.get_global_scope().set_tags(heroku_tags(environ))
     return True
+
+
+def _then(first, second):
+    """One hook: `first`, then `second` on what `first` returns, unless it dropped it."""
+    if second is None:
+        return first
+
+    def both(event: dict, hint: dict) -> dict | None:
+        event = first(event, hint)
+        return None if event is None else second(event, hint)
+
+    return both
 
 
 # --8<-- [end:init]

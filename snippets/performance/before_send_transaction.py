@@ -1,10 +1,8 @@
-"""Edit or drop a finished transaction just before it is sent."""
+"""Drop a finished transaction just before it is sent: here, one that holds no span."""
 
 
 def before_send_transaction(event: dict, hint: dict) -> dict | None:
-    # Django's signal receivers add the same few spans to every request: leave them out.
-    event["spans"] = [span for span in event.get("spans", []) if span["op"] != "event.django"]
-    # Nothing left (a redirect, a 404 from a bot): not worth the quota.
-    if not event["spans"]:
+    # Nothing happened in it but the request itself (a redirect): not worth the quota.
+    if not event.get("spans"):
         return None
     return event

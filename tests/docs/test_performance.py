@@ -18,6 +18,7 @@ from snippets.performance import (
     cache_spans,
     middleware_spans,
     outgoing_http,
+    signals_spans,
     traces_sampler,
     transactions_and_spans,
 )
@@ -394,23 +395,50 @@ def test_traces_sampler_keeps_a_traced_callers_tasks(sentry_init, recorder, cele
 
 
 @pytest.mark.django_db
-def test_before_send_transaction_edits_and_drops(sentry_init, recorder, redis_url, assert_payload):
-    sentry_init(
-        traces_sample_rate=1.0,
-        before_send_transaction=before_send_transaction.before_send_transaction,
-    )
+def test_signal_spans_off(sentry_init, recorder, redis_url, assert_payload):
+    sentry_init(traces_sample_rate=1.0, integrations=signals_spans.INTEGRATIONS)
     wsgi = WSGIClient()
     fast = create_fast()
 
-    assert wsgi.get("/wp-login.php").status == 404
-    assert wsgi.get("/admin/").status == 302
     assert wsgi.get(map_url(fast)).status == 200
 
     (transaction,) = recorder.transactions()
     assert transaction["transaction"] == MAP_ROUTE
-    assert "event.django" not in ops(transaction)
+    assert "event.django" not in ops(transaction)  # on by default: see the request's transaction
     assert {"db", "db.redis", "map.build"} <= set(ops(transaction))
     assert_payload(
-        "performance/before_send_transaction",
+        "performance/signals_spans",
         trim(transaction, "transaction", "spans[].op", "spans[].description"),
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "hook", [None, before_send_transaction.before_send_transaction], ids=["without", "with"]
+)
+def test_before_send_transaction_drops_a_transaction_without_spans(
+    sentry_init, recorder, redis_url, hook, assert_payload
+):
+    sentry_init(
+        traces_sample_rate=1.0,
+        integrations=signals_spans.INTEGRATIONS,
+        before_send_transaction=hook,
+    )
+    wsgi = WSGIClient()
+    fast = create_fast()
+
+    assert wsgi.get("/admin/").status == 302
+    assert wsgi.get(map_url(fast)).status == 200
+
+    sent = recorder.transactions()
+    if hook is None:  # the redirect's transaction holds no span once signal spans are off
+        assert [(t["transaction"], bool(t["spans"])) for t in sent] == [
+            ("/admin/", False),
+            (MAP_ROUTE, True),
+        ]
+    else:
+        assert [t["transaction"] for t in sent] == [MAP_ROUTE]
+        assert_payload(
+            "performance/before_send_transaction",
+            {"transactions": [trim(t, "transaction", "spans[].op") for t in sent]},
+        )

@@ -1,5 +1,6 @@
 """docs/setup.md"""
 
+import logging
 import subprocess
 
 import pytest
@@ -8,9 +9,9 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.celery import CeleryIntegration
 
-from bahk.sentry import init_sentry
+from bahk.sentry import DATA_COLLECTION, init_sentry
 from payloads import trim
-from snippets.setup import sdk_defaults
+from snippets.setup import own_hook, sdk_defaults
 
 DSN = "https://public@sentry.example.invalid/1"
 
@@ -172,6 +173,90 @@ def test_redis_integration_records_cache_commands(sentry_init, recorder, redis_u
     commands = [span["description"] for span in recorder.spans(op="db.redis")]
     assert any(command.startswith("SET") for command in commands)
     assert any(command.startswith("GET") for command in commands)
+
+
+AMINA = {"id": "7", "username": "amina", "email": "amina@example.org", "ip_address": "192.0.2.1"}
+WITH_USER = {**DATA_COLLECTION, "user_info": True}
+
+
+def test_own_before_send_runs_after_bahks(clean_environ, monkeypatch, recorder, assert_payload):
+    clean_environ()
+    monkeypatch.setenv("SENTRY_DSN", DSN)
+    assert own_hook.start_sentry(transport=recorder, data_collection=WITH_USER)
+    sentry_sdk.set_user(AMINA)
+
+    sentry_sdk.capture_exception(BrokenPipeError(32, "Broken pipe"))  # dropped by yours
+    logging.getLogger("django.security.DisallowedHost").error("Invalid HTTP_HOST header")
+    sentry_sdk.capture_exception(ZeroDivisionError("division by zero"))
+
+    (event,) = recorder.events()  # bahk's hook dropped the DisallowedHost record
+    assert event["exception"]["values"][0]["type"] == "ZeroDivisionError"
+    assert event["user"] == {"id": "7"}  # bahk's hook still sends the id only
+    assert_payload("setup/own_hook", trim(event, "exception.values[].type", "user"))
+
+
+def test_init_sentry_runs_a_given_hook_on_what_bahks_let_through(clean_environ, recorder):
+    clean_environ()
+    seen = []
+
+    def own_hook(event, hint):
+        seen.append(event.get("user") or event.get("logger"))
+        return event
+
+    assert init_sentry(
+        {"SENTRY_DSN": DSN},
+        transport=recorder,
+        traces_sample_rate=1.0,
+        data_collection=WITH_USER,
+        before_send=own_hook,
+        before_send_transaction=own_hook,
+    )
+    sentry_sdk.set_user(AMINA)
+
+    logging.getLogger("django.security.DisallowedHost").error("Invalid HTTP_HOST header")
+    sentry_sdk.capture_message("import finished")
+    with sentry_sdk.start_transaction(name="import"):
+        pass
+
+    assert seen == [{"id": "7"}, {"id": "7"}]  # never the dropped record, never the email
+    assert recorder.events()[0]["user"] == recorder.transactions()[0]["user"] == {"id": "7"}
+
+
+def test_a_hook_set_to_none_leaves_bahks_in_place(clean_environ, recorder):
+    clean_environ()
+    assert init_sentry(
+        {"SENTRY_DSN": DSN},
+        transport=recorder,
+        data_collection=WITH_USER,
+        before_send=None,
+        before_send_transaction=None,
+    )
+    sentry_sdk.set_user(AMINA)
+
+    sentry_sdk.capture_message("import finished")
+
+    assert recorder.events()[0]["user"] == {"id": "7"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [("GET", "/wp-login.php", 404), ("TRACE", "/api/fasts/1/participants/map/", 405)],
+)
+def test_no_transaction_for_a_404_or_a_405(sentry_init, recorder, wsgi, method, path, status):
+    seen = []
+
+    def keep_everything(event, hint):
+        seen.append(event["transaction"])
+        return event
+
+    sentry_init(traces_sample_rate=1.0, before_send_transaction=keep_everything)
+
+    assert wsgi.request(method, path).status == status
+    assert wsgi.get("/health/").status == 200
+
+    # trace_ignore_status_codes: the SDK drops the transaction before any hook sees it.
+    assert seen == [t["transaction"] for t in recorder.transactions()] == ["/health/"]
 
 
 # --8<-- [start:sentry-debug]
