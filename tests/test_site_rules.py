@@ -343,3 +343,55 @@ def test_gotchas_are_warnings(page, gotchas):
     titles = ADMONITION.findall((DOCS / page).read_text())
     missing = [gotcha for gotcha in gotchas if not any(gotcha in title for title in titles)]
     assert not missing, f"{page}: put these in a `!!! warning` admonition: {missing}"
+
+
+TEST_MODULE = re.compile(r"`(?P<path>tests/[\w/]+\.py)`")
+LONG_FILE = 60  # lines: longer included files are collapsed (`???`) or linked, not shown whole
+
+
+def _prose(page: Path) -> str:
+    """The page without its fenced blocks and include lines: what the reader reads."""
+    lines = page.read_text().splitlines()
+    in_fences = {
+        start + offset
+        for start, body in fenced_blocks("\n".join(lines))
+        for offset in range(len(body) + 2)
+    }
+    return "\n".join(
+        line
+        for number, line in enumerate(lines, start=1)
+        if number not in in_fences and not INCLUDE.match(line)
+    )
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_prose_cites_only_test_modules_the_reader_can_open(page):
+    """A path under tests/ in the text is a module the site shows (the Test helpers page),
+    not a reference to this project's own test suite."""
+    shown = included_targets()
+    cited = [m["path"] for m in TEST_MODULE.finditer(_prose(page)) if m["path"] not in shown]
+    assert not cited, f"{page.name} cites test files the reader cannot open on the site: {cited}"
+
+
+def test_long_files_are_collapsed_not_shown_whole():
+    lines = {page: page.read_text().splitlines() for page in doc_pages()}
+    shown_whole = [
+        f"{page.relative_to(ROOT)}:{start} {target}"
+        for page, start, language, _, target in fenced_includes()
+        if language != "json"
+        and len(included_text(target).splitlines()) > LONG_FILE
+        and not _in_collapsible(lines[page], start)
+    ]
+    assert not shown_whole, (
+        f"Included files over {LONG_FILE} lines, shown whole: collapse them in a `???` block "
+        "or link to the page that has them:\n" + "\n".join(shown_whole)
+    )
+
+
+def _in_collapsible(lines: list[str], fence_line: int) -> bool:
+    """Whether the fence at this 1-based line sits in a `???` block (indented below it)."""
+    indent = len(lines[fence_line - 1]) - len(lines[fence_line - 1].lstrip())
+    for line in reversed(lines[: fence_line - 1]):
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            return line.lstrip().startswith("???")
+    return False
