@@ -92,6 +92,15 @@ def bench(session: nox.Session) -> None:
     session.run("python", "tests/benchmarks/run.py", *session.posargs, env=clean_environ())
 
 
+@nox.session(python=PYTHON)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing (cosmic-ray) of snippets/, bahk/sentry.py and hub/: every surviving
+    mutant must be explained in tests/mutants/equivalent.txt; writes tests/mutants/results.md
+    (`-- MODULE ...` for some modules only, written to .mutants/results.md)."""
+    install_groups(session, "tests", "docs", "mutants")
+    session.run("python", "-m", "tests.mutants", *session.posargs, env=clean_environ())
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 
@@ -111,3 +120,32 @@ def browser(session: nox.Session) -> None:
     session.run(
         "pytest", "tests/browser", "-p", "no:randomly", *session.posargs, env=clean_environ()
     )
+
+
+SDK3_REQUIREMENTS = "envs/sdk3/requirements.txt"  # uv.lock's versions, sentry-sdk 3.0.0b2
+
+
+@nox.session(python=PYTHON)
+def sdk3(session: nox.Session) -> None:
+    """The guide's tests on sentry-sdk 3.0.0b2: the Moving to sentry-sdk 3 page's tests must pass;
+    the other pages' tests are run twice (as written, then with the 3.x bahk/sentry.py) and
+    envs/sdk3/results/breakage.md records which fail and why (`-- --quick`: page tests only)."""
+    session.run_install(
+        "uv", "pip", "sync", SDK3_REQUIREMENTS,
+        env={"VIRTUAL_ENV": session.virtualenv.location, "UV_COMPILE_BYTECODE": "1"},
+        silent=True,
+    )  # fmt: skip
+    env = clean_environ()
+    session.run("pytest", "tests/docs/test_moving_to_sdk3.py", env=env)
+    if "--quick" in session.posargs:
+        return
+    guide = ["tests/docs", "tests/app", "--deselect", "tests/docs/test_moving_to_sdk3.py"]
+    guide += ["--ignore-glob", "*scratch*", "-q", "--tb=no", "-rN", "-p", "no:randomly"]
+    reports = [f"{session.create_tmp()}/as-written.xml", f"{session.create_tmp()}/with-3x.xml"]
+    # Failures are the point of these two runs: the record says which and why.
+    session.run("pytest", *guide, f"--junitxml={reports[0]}", env=env, success_codes=[0, 1])
+    session.run(
+        "pytest", *guide, "-p", "envs.sdk3.bahk_on_sdk3", f"--junitxml={reports[1]}",
+        env=env, success_codes=[0, 1],
+    )  # fmt: skip
+    session.run("python", "envs/sdk3/breakage.py", *reports)

@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 constraints="$(mktemp)"
 trap 'rm -f "$constraints"' EXIT
-uv export --frozen --no-hashes --no-emit-project --no-header --no-annotate --group tests \
+uv export --frozen --no-hashes --no-emit-project --no-header --no-annotate --group tests --group docs \
     --project ../.. | grep -v '^sentry-sdk==' >"$constraints"
-uv pip compile requirements.in --constraint "$constraints" --python-version 3.11 \
+uv pip compile requirements.in --constraint "$constraints" --python-version 3.11.7 \
     --no-annotate --quiet --output-file requirements.txt \
     --custom-compile-command "bash envs/sdk3/lock.sh"

@@ -13,6 +13,7 @@ from bahk.sentry import (
     DEFAULT_ENVIRONMENT,
     _checked_dsn,
     _sample_rate,
+    _then,
     filter_event,
     heroku_tags,
 )
@@ -61,10 +62,16 @@ def keep_only_user_id_on_span(span: dict, hint: dict) -> dict:
 
 # --8<-- [start:init]
 def init_sentry(environ: Mapping[str, str], **overrides) -> bool:
-    """Initialise Sentry from the environment; return whether it is on."""
+    """Initialise Sentry from the environment; return whether it is on.
+
+    A `before_send` or `before_send_span` passed here runs after bahk's hook of the same kind.
+    """
     options = sentry_options(environ)
     if options is None:
         return False
+    for hook in ("before_send", "before_send_span"):
+        if hook in overrides:
+            options[hook] = _then(options[hook], overrides.pop(hook))
     sentry_sdk.init(**{**options, **overrides})
     # Tags reach error events only; spans carry the global scope's attributes.
     scope = sentry_sdk.get_global_scope()

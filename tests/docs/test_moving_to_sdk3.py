@@ -194,15 +194,27 @@ def test_the_2x_span_call_fails_on_3x_and_does_nothing_in_stream_mode(init3, red
         assert "Build participants map" not in [s["name"] for s in streamed_spans(recorder)]
 
 
+def raw_user(span: dict) -> dict:
+    """user.* attributes as a before_send_span hook sees them: plain values."""
+    return {k: v for k, v in span["attributes"].items() if k.startswith("user.")}
+
+
 def user_attributes(span: dict) -> dict:
     return {k: v["value"] for k, v in span["attributes"].items() if k.startswith("user.")}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("hook", ["keep_only_user_id_on_span", None])
-def test_spans_keep_only_the_user_id(init3, recorder, hook):
+def test_spans_keep_only_the_user_id(init3, recorder, monkeypatch, hook):
+    if hook is None:  # what the hook removes: what the SDK sends with "user_info" on
+        monkeypatch.setattr(sentry3, "USER_SPAN_ATTRIBUTES", ())
+    seen_by_own_hook = []
     with_user = {**bahk.sentry.DATA_COLLECTION, "user_info": True}
-    init3(data_collection=with_user, **({} if hook else {"before_send_span": None}))
+    init3(
+        data_collection=with_user,
+        # A hook of your own runs after bahk's, on the span bahk's hook edited.
+        before_send_span=lambda span, hint: seen_by_own_hook.append(raw_user(span)) or span,
+    )
 
     # A request through Heroku's router: the SDK takes the address from X-Forwarded-For.
     assert WSGIClient().get("/health/", headers={"X-Forwarded-For": "1.2.3.4"}).status == 200
@@ -213,10 +225,11 @@ def test_spans_keep_only_the_user_id(init3, recorder, hook):
             pass
 
     request, task = [s for s in streamed_spans(recorder) if s["is_segment"]]
+    assert seen_by_own_hook[-2:] == [user_attributes(request), user_attributes(task)]
     if hook:
         assert user_attributes(request) == {}
         assert user_attributes(task) == {"user.id": "7"}
-    else:  # what the hook removes
+    else:
         assert user_attributes(request) == {"user.ip_address": "1.2.3.4"}
         assert user_attributes(task) == {
             "user.id": "7",
