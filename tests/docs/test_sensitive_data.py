@@ -117,6 +117,8 @@ def test_bahk_decides_every_category_the_sdk_knows(recorder):
     resolved = dict(sentry_sdk.get_client().options["data_collection"])
     assert resolved.pop("provided_by_user") is True
     assert resolved == DATA_COLLECTION
+    # As the page says: bahk has no GraphQL API yet, and sends nothing of one.
+    assert resolved["graphql"] == {"document": False, "variables": False}
 
 
 def test_older_frame_options_are_ignored_once_data_collection_is_set(sentry_init, recorder):
