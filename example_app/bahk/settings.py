@@ -2,6 +2,7 @@
 
 # --8<-- [start:imports]
 import os
+import ssl
 
 # --8<-- [end:imports]
 from pathlib import Path
@@ -60,16 +61,28 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --8<-- [start:redis]
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+from bahk.redis import redis_url  # noqa: E402
+
+REDIS_URL = redis_url(os.environ)  # unset: a local Redis; empty or malformed: an error
+
+# --8<-- [start:redis-tls]
+# Heroku Key-Value Store accepts only TLS (a rediss:// REDIS_URL) and presents a self-signed
+# certificate, which a client that verifies certificates rejects. So the connection is
+# encrypted, but the server's identity is not checked: whoever could intercept the traffic
+# between dynos and Redis could pose as the server. Heroku's own instructions do the same.
+REDIS_TLS = {"ssl_cert_reqs": ssl.CERT_NONE} if REDIS_URL.startswith("rediss://") else None
 
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "OPTIONS": REDIS_TLS or {},
     }
 }
 
 CELERY_BROKER_URL = REDIS_URL
+CELERY_BROKER_USE_SSL = REDIS_TLS
+# --8<-- [end:redis-tls]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 # --8<-- [end:redis]

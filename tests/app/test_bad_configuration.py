@@ -1,8 +1,9 @@
-"""Bad Sentry configuration stops the app with a clear message; no configuration is one line.
+"""Bad configuration stops the app with a clear message; no Sentry configuration is one line.
 
 `python manage.py check` runs in a subprocess with a clean environment, as a developer or
-Heroku's release phase would run it. Settings call init_sentry, so a bad SENTRY_* variable
-stops every command (web, worker, beat, release, check) before it does anything.
+Heroku's release phase would run it. Settings call init_sentry and read REDIS_URL, so a bad
+SENTRY_* variable or REDIS_URL stops every command (web, worker, beat, release, check) before
+it does anything.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
+from heroku.app import procfile_commands
 
 from bahk.sentry import init_sentry, log_sentry_status
 
@@ -22,17 +24,24 @@ EXAMPLE_APP = Path(__file__).resolve().parents[2] / "example_app"
 VALID_DSN = "https://public@o1.ingest.sentry.io/1"
 DSN_FORM = "Expected the form https://<public_key>@<host>/<project_id>"
 RATE_FORM = "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1 (for example 0.1)"
+REDIS_FORM = "Expected redis://[:password@]host[:port][/db], or rediss:// for TLS"
+# Heroku Key-Value Store's form of REDIS_URL: TLS, a password, no database number.
+HEROKU_REDIS_URL = "rediss://:p4ssw0rd@ec2-3-81-0-1.compute-1.amazonaws.com:12345"
 
 
-def manage_check(**environ: str) -> subprocess.CompletedProcess:
+def run_in_example_app(command: list[str], **environ: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        command,
         cwd=EXAMPLE_APP,
-        env={"PATH": "/usr/bin:/bin", **environ},
+        env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", **environ},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def manage_check(**environ: str) -> subprocess.CompletedProcess:
+    return run_in_example_app([sys.executable, "manage.py", "check"], **environ)
 
 
 def test_without_a_dsn_check_passes_and_logs_exactly_one_line():
@@ -102,3 +111,62 @@ def test_sample_rates_from_0_to_1_are_accepted(rate, sentry_init):
 def test_sample_rates_that_are_not_a_number_from_0_to_1_fail(rate):
     with pytest.raises(ImproperlyConfigured, match=r"^SENTRY_TRACES_SAMPLE_RATE must be"):
         init_sentry({"SENTRY_DSN": VALID_DSN, "SENTRY_TRACES_SAMPLE_RATE": rate})
+
+
+BAD_REDIS_URLS = {
+    "empty": "",
+    "blank": "  ",
+    "no-scheme": "127.0.0.1:6379",
+    "not-redis": "amqp://guest@127.0.0.1:5672//",
+    "no-host": "redis://",
+    "port-not-a-number": "redis://:p4ssw0rd@127.0.0.1:port/0",
+    "db-not-a-number": "redis://127.0.0.1:6379/cache",
+}
+
+
+@pytest.mark.parametrize("value", BAD_REDIS_URLS.values(), ids=BAD_REDIS_URLS.keys())
+def test_check_fails_on_an_empty_or_malformed_redis_url(value):
+    run = manage_check(REDIS_URL=value)
+
+    assert run.returncode == 1
+    last_line = run.stderr.splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: REDIS_URL ")
+    assert REDIS_FORM in last_line
+    assert "p4ssw0rd" not in run.stderr  # the message never repeats the URL's password
+
+
+@pytest.mark.parametrize(
+    ("process_type", "value"),
+    [
+        ("worker", ""),  # it retried amqp://localhost forever
+        ("worker", "redis://127.0.0.1:port/0"),  # it stopped with a ValueError about a port
+        ("web", ""),
+        ("beat", ""),
+        ("release", ""),
+    ],
+)
+def test_every_procfile_process_stops_at_start_on_a_bad_redis_url(process_type, value):
+    run = run_in_example_app(
+        procfile_commands()[process_type],
+        REDIS_URL=value,
+        GUNICORN_CMD_ARGS="--bind 127.0.0.1:0",  # web: never on all interfaces
+    )
+
+    assert run.returncode != 0
+    assert "ImproperlyConfigured: REDIS_URL " in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("environ", "url"),
+    [
+        ({}, "redis://127.0.0.1:6379/0"),  # unset: a local Redis, for development
+        ({"REDIS_URL": HEROKU_REDIS_URL}, HEROKU_REDIS_URL),
+        ({"REDIS_URL": "redis://localhost"}, "redis://localhost"),
+        ({"REDIS_URL": " redis://127.0.0.1:6380/2\n"}, "redis://127.0.0.1:6380/2"),
+    ],
+    ids=["unset", "heroku", "host-only", "whitespace"],
+)
+def test_redis_urls_that_are_accepted(environ, url):
+    from bahk.redis import redis_url
+
+    assert redis_url(environ) == url
