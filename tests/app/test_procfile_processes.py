@@ -1,152 +1,187 @@
-"""The Procfile's own commands, run as processes, report to Sentry over the real HTTP transport.
+"""The Procfile's processes, run the way Heroku runs them, report to Sentry.
 
-`release` migrates a fresh SQLite database, `worker` and `beat` run exactly as on Heroku
-(`celery -A bahk worker` / `celery -A bahk beat`, Sentry initialised by Django settings alone),
-with SENTRY_DSN pointing at a loopback ingest endpoint. Beat's schedule file says both entries
-last ran two days ago, so real beat finds them due the moment it starts.
+The release phase (`python manage.py migrate`) runs first; then honcho starts the web
+(gunicorn), worker (Celery's default prefork pool) and beat dynos with `DYNO` named as Heroku
+names them, the web dyno behind a proxy that adds the Heroku router's headers (tests/heroku/).
+REDIS_URL is rediss:// to the test Redis behind TLS with a self-signed certificate, as Heroku
+Key-Value Store gives it; SENTRY_DSN points the SDK's own HTTP transport at a loopback ingest
+endpoint. The dynos run the Procfile's commands as written.
 """
 
 from __future__ import annotations
 
-import os
+import json
+import re
 import shlex
-import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import pytest
-import redis
 from celery import Celery
+from heroku.app import HerokuApp
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_APP = ROOT / "example_app"
-VENV_BIN = Path(sys.executable).parent
+from payloads import trim
+
+FIXTURE = Path(__file__).resolve().parents[1] / "heroku" / "fast.json"
+WORKER = "worker-23z34x56y-w78k9"  # a Fir dyno name, in the shape Heroku documents
 ENTRIES = ("daily-fast-notifications", "hourly-fast-map-updates")
-
-MARK_ENTRIES_OVERDUE = """
-import datetime
-from celery.beat import PersistentScheduler
-from bahk.celery import app
-
-scheduler = PersistentScheduler(app, schedule_filename="celerybeat-schedule", lazy=True)
-scheduler.setup_schedule()
-for entry in scheduler.schedule.values():
-    entry.last_run_at = app.now() - datetime.timedelta(days=2)
-scheduler.sync()
-scheduler.close()
-"""
+MAP = "/api/fasts/{fast_id}/participants/map/"
+JOIN = "/api/fasts/{fast_id}/join/"
+MAP_TASK = "hub.tasks.update_fast_maps"
+WELCOME_TASK = "snippets.celery.enqueue_from_view.send_welcome_email"
+MAP_KEY = ":1:fast:1:participants-map"
+DYNO_METADATA = {"HEROKU_APP_NAME": "bahk-prod", "HEROKU_RELEASE_VERSION": "v42"}
+HEROKU_TAGS = {"heroku_app": "bahk-prod", "heroku_release": "v42"}
 
 
-def procfile_commands() -> dict[str, list[str]]:
-    commands = {}
-    for line in (EXAMPLE_APP / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        commands[name.strip()] = shlex.split(command)
-    return commands
+def on_database(url: str, number: int) -> str:
+    """The same server, another database: the in-process test worker consumes database 0."""
+    return urlsplit(url)._replace(path=f"/{number}").geturl()
 
 
-@contextmanager
-def running(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[None]:
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=cwd,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield
-        finally:
-            # The whole process group: the worker's pool children too.
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+def transactions(endpoint, name: str) -> list[dict]:
+    return [t for t in endpoint.items("transaction") if t["transaction"] == name]
 
 
-@pytest.fixture
-def dyno_redis_url(redis_url) -> str:
-    """Another database of the test Redis: the in-process test worker must not take our tasks."""
-    url = redis_url.rsplit("/", 1)[0] + "/1"
-    redis.Redis.from_url(url).flushdb()
-    return url
-
-
-@pytest.fixture
-def dyno_environ(dyno_redis_url, sentry_endpoint, tmp_path) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SENTRY_", "HEROKU_", "DJANGO_", "CELERY_"))
-        and name not in ("DYNO", "REDIS_URL", "DATABASE_URL")
-    }
-    env.update(
-        PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-        PYTHONPATH=str(EXAMPLE_APP),
-        SENTRY_DSN=sentry_endpoint.dsn,
-        SENTRY_ENVIRONMENT="production",
-        REDIS_URL=dyno_redis_url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+def everything_arrived(endpoint) -> bool:
+    check_ins = {(c["monitor_slug"], c["status"]) for c in endpoint.items("check_in")}
+    return (
+        len(endpoint.items("event")) == 2
+        and len(transactions(endpoint, MAP)) == 2
+        and len(transactions(endpoint, JOIN)) == 1
+        and len(transactions(endpoint, WELCOME_TASK)) == 1
+        and len(transactions(endpoint, MAP_TASK)) == 2
+        and check_ins >= {(slug, status) for slug in ENTRIES for status in ("in_progress", "ok")}
     )
-    return env
 
 
-def test_worker_and_beat_processes_send_check_ins_and_errors(
-    dyno_environ, sentry_endpoint, dyno_redis_url, tmp_path
+def test_procfile_dynos_behind_the_router_with_redis_over_tls(
+    tmp_path, sentry_endpoint, rediss_url, redis_url, assert_payload
 ):
-    commands = procfile_commands()
-    release = commands["release"]
-    release = [sys.executable if release[0] == "python" else release[0], *release[1:]]
+    config_vars = {
+        "DJANGO_SETTINGS_MODULE": "heroku.settings",  # bahk's, plus the Celery page's view
+        "DJANGO_ALLOWED_HOSTS": "bahk.herokuapp.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": on_database(rediss_url, 1),
+        "SENTRY_DSN": sentry_endpoint.dsn,
+        "SENTRY_ENVIRONMENT": "production",
+        "SENTRY_TRACES_SAMPLE_RATE": "1",
+        **DYNO_METADATA,
+    }
+    with HerokuApp(tmp_path, config_vars) as heroku:
+        # The release phase, and a one-off dyno that makes beat's entries due at once.
+        heroku.run(
+            {"release.1": heroku.commands["release"], "run.1": "python -m heroku.overdue_beat"}
+        )
+        heroku.start(web="web.1", worker=WORKER, beat="beat.1")
+        heroku.run({"run.2": f"python manage.py loaddata {shlex.quote(str(FIXTURE))}"})
+        router = heroku.router
 
-    with ExitStack() as processes:
-        # The worker takes longest to start, and touches the database only once tasks arrive.
-        processes.enter_context(
-            running(commands["worker"], dyno_environ, tmp_path, tmp_path / "worker.log")
+        assert router.request("GET", "/sentry-debug/").status == 500
+        error_request_id = router.forwarded[-1]["X-Request-Id"]
+        assert router.request("GET", "/api/fasts/1/participants/map/").status == 200  # miss
+        assert router.request("GET", "/api/fasts/1/participants/map/").status == 200  # hit
+        joined = router.request(
+            "POST",
+            "/api/fasts/1/join/",
+            body=b"email=amina%40example.org",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
-        migrate = subprocess.Popen(release, env=dyno_environ, cwd=EXAMPLE_APP)
-        # The schedule file lives in the beat process's working directory, as on Heroku.
-        subprocess.run(
-            [sys.executable, "-c", MARK_ENTRIES_OVERDUE],
-            env={**dyno_environ, "SENTRY_DSN": ""},
-            cwd=tmp_path,
-            check=True,
-        )
-        assert migrate.wait(timeout=20) == 0
-        processes.enter_context(
-            running(commands["beat"], dyno_environ, tmp_path, tmp_path / "beat.log")
-        )
+        assert joined.status == 202
         # A message an older release queued with an argument the task no longer takes.
-        sender = Celery("older-release", broker=dyno_redis_url, set_as_current=False)
-        sender.send_task("hub.tasks.update_fast_maps", args=[42])
+        older_release = Celery("older", broker=on_database(redis_url, 1), set_as_current=False)
+        older_release.send_task(MAP_TASK, args=[42])
+        older_release.close()
 
-        def arrived(endpoint):
-            statuses = [(c["monitor_slug"], c["status"]) for c in endpoint.items("check_in")]
-            return all(
-                (slug, status) in statuses for slug in ENTRIES for status in ("in_progress", "ok")
-            ) and endpoint.items("event")
+        sentry_endpoint.wait_for(everything_arrived, timeout=20)
 
-        try:
-            sentry_endpoint.wait_for(arrived, timeout=15)
-        except TimeoutError:
-            logs = "\n".join(p.read_text()[-3000:] for p in tmp_path.glob("*.log"))
-            raise AssertionError(f"Not everything arrived; process logs:\n{logs}") from None
+        # A view error from gunicorn behind the router: Heroku's tags, no user, no address.
+        view_error, task_error = sorted(
+            sentry_endpoint.items("event"), key=lambda e: e["transaction"] == MAP_TASK
+        )
+        assert view_error["exception"]["values"][-1]["type"] == "ZeroDivisionError"
+        assert view_error["tags"] == {"dyno": "web.1", "dyno_type": "web", **HEROKU_TAGS}
+        assert view_error["request"]["url"] == "https://bahk.herokuapp.com/sentry-debug/"
+        assert view_error["request"]["headers"]["X-Request-Id"] == error_request_id
+        assert "user" not in view_error
+        # The router's X-Forwarded-For carried it on every request: it is in nothing received.
+        assert router.client_ip not in json.dumps(sentry_endpoint.items())
 
-    check_ins = sentry_endpoint.items("check_in")
-    for slug in ENTRIES:
-        started, finished = [c for c in check_ins if c["monitor_slug"] == slug][:2]
-        assert (started["status"], finished["status"]) == ("in_progress", "ok")
-        assert started["check_in_id"] == finished["check_in_id"]
-        assert started["monitor_config"]["schedule"]["type"] == "crontab"
-        assert started["environment"] == finished["environment"] == "production"
-    (event,) = sentry_endpoint.items("event")
-    (exception,) = event["exception"]["values"]
-    assert exception["type"] == "TypeError"
-    assert exception["mechanism"] == {"type": "celery", "handled": False}
-    assert event["transaction"] == "hub.tasks.update_fast_maps"
+        # The prefork worker's children: tags set in the worker process, inherited by the fork.
+        assert re.search(r"concurrency: \d+ \(prefork\)", heroku.dyno_output)
+        assert task_error["exception"]["values"][-1]["type"] == "TypeError"
+        assert task_error["exception"]["values"][-1]["mechanism"]["type"] == "celery"
+        (welcome,) = transactions(sentry_endpoint, WELCOME_TASK)
+        (scheduled,) = [
+            t
+            for t in transactions(sentry_endpoint, MAP_TASK)
+            if t["contexts"]["trace"]["status"] == "ok"
+        ]
+        for item in (task_error, welcome, scheduled):
+            assert item["tags"]["dyno"] == WORKER
+            assert item["tags"]["dyno_type"] == "worker"
+            assert {name: item["tags"][name] for name in HEROKU_TAGS} == HEROKU_TAGS
+            # Logged by the pool child that ran it (the main process logs "received").
+            task_id = item["tags"]["celery_task_id"]
+            heroku.wait_for_output(rf"{WORKER} +\| .*/ForkPoolWorker-\d+\] Task \S+\[{task_id}\]")
+        assert_payload(
+            "heroku/prefork_task_tags",
+            trim(scheduled, "transaction", "contexts.trace.op", "tags"),
+        )
+
+        # The trace from the gunicorn request to the prefork task.
+        (join,) = transactions(sentry_endpoint, JOIN)
+        assert join["tags"]["dyno"] == "web.1"
+        assert welcome["contexts"]["trace"]["trace_id"] == join["contexts"]["trace"]["trace_id"]
+        submits = {s["span_id"] for s in join["spans"] if s["op"] == "queue.submit.celery"}
+        assert welcome["contexts"]["trace"]["parent_span_id"] in submits
+
+        # Beat's check-ins: in_progress from the beat dyno, ok from the worker.
+        check_ins = sentry_endpoint.items("check_in")
+        for slug in ENTRIES:
+            started, finished = [c for c in check_ins if c["monitor_slug"] == slug]
+            assert (started["status"], finished["status"]) == ("in_progress", "ok")
+            assert started["check_in_id"] == finished["check_in_id"]
+            assert started["monitor_config"]["schedule"]["type"] == "crontab"
+            heroku.wait_for_output(rf"beat\.1 +\| .*Sending due task {slug} ")
+
+        # The map view's cache, over TLS: the same db.redis spans as without it.
+        tls_port = urlsplit(rediss_url).port
+        miss, hit = transactions(sentry_endpoint, MAP)
+        redis_spans = {
+            name: [s for s in t["spans"] if s["op"] == "db.redis"]
+            for name, t in (("miss", miss), ("hit", hit))
+        }
+        assert [s["description"] for s in redis_spans["miss"]] == [
+            f"GET '{MAP_KEY}'",
+            f"SET '{MAP_KEY}'",
+        ]
+        assert [s["description"] for s in redis_spans["hit"]] == [f"GET '{MAP_KEY}'"]
+        for span in redis_spans["miss"] + redis_spans["hit"]:
+            assert (span["data"]["server.address"], span["data"]["server.port"]) == (
+                "127.0.0.1",
+                tls_port,
+            )
+        assert_payload(
+            "redis/map_view_over_tls",
+            {
+                name: [
+                    trim(
+                        s,
+                        "op",
+                        "description",
+                        "data.db.system",
+                        "data.server.address",
+                        "data.server.port",
+                        "data.db.name",
+                    )
+                    for s in spans
+                ]
+                for name, spans in redis_spans.items()
+            },
+        )
+
+        # Redis over TLS everywhere, with no certificate error and no warning from kombu.
+        assert "certificate verify failed" not in heroku.dyno_output
+        assert (
+            "Secure redis scheme specified (rediss) with no ssl options" not in heroku.dyno_output
+        )

@@ -1,6 +1,8 @@
-"""docs/heroku.md"""
+"""docs/heroku.md
 
-import threading
+The tags on a task from the Procfile's prefork worker, and Redis over TLS, are tested with the
+real dynos: tests/app/test_procfile_processes.py.
+"""
 
 import pytest
 from celery.beat import Scheduler
@@ -8,11 +10,6 @@ from celery.beat import Scheduler
 from payloads import trim
 
 DYNO_METADATA = {"HEROKU_RELEASE_VERSION": "v42", "HEROKU_APP_NAME": "bahk-prod"}
-TASK = "hub.tasks.update_fast_maps"
-
-
-def _task_transactions(recorder):
-    return [t for t in recorder.transactions() if t["transaction"] == TASK]
 
 
 @pytest.mark.django_db
@@ -29,29 +26,6 @@ def test_web_dyno_error_carries_the_four_tags(sentry_init, recorder, wsgi, asser
         "heroku_app": "bahk-prod",
     }
     assert_payload("heroku/web_error_tags", trim(event, "transaction", "tags"))
-
-
-@pytest.mark.django_db(transaction=True)
-def test_worker_dyno_task_carries_the_tags_in_the_worker_thread(
-    sentry_init, recorder, celery_worker, assert_payload
-):
-    from hub.tasks import update_fast_maps
-
-    sentry_init({"DYNO": "worker.1", **DYNO_METADATA}, traces_sample_rate=1.0)
-
-    update_fast_maps.delay()
-    recorder.wait_for(_task_transactions)
-
-    (transaction,) = _task_transactions(recorder)
-    assert transaction["tags"]["dyno"] == "worker.1"
-    assert transaction["tags"]["dyno_type"] == "worker"
-    assert transaction["tags"]["heroku_release"] == "v42"
-    assert transaction["tags"]["heroku_app"] == "bahk-prod"
-    # The task ran in the worker's thread, not in this test's thread.
-    assert transaction["contexts"]["trace"]["data"]["thread.id"] != str(threading.get_ident())
-    assert_payload(
-        "heroku/worker_task_tags", trim(transaction, "transaction", "contexts.trace.op", "tags")
-    )
 
 
 @pytest.mark.parametrize(
