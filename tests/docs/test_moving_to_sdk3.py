@@ -57,6 +57,18 @@ def shown(span: dict, *attributes: str) -> dict:
     return trim(span, "name", "is_segment", "status", *present)
 
 
+def test_the_bridge_streams_on_2x_and_is_ignored_by_3x(recorder):
+    assert bridge.init_sentry_streaming(HEROKU, transport=recorder, traces_sample_rate=1.0)
+
+    with sentry_sdk.traces.start_span(name="Nightly import"):
+        pass
+
+    (span,) = streamed_spans(recorder)
+    assert span["name"] == "Nightly import" and span["is_segment"]
+    assert value(span, "sentry.trace_lifecycle") == "stream"
+    assert recorder.transactions() == []
+
+
 def test_3x_options_are_bahks_with_the_transaction_hook_replaced():
     """The 3.x module changes only what the page says: a guard against drifting from bahk's."""
     environ = {"SENTRY_DSN": TEST_DSN}
@@ -113,8 +125,7 @@ def test_a_query_outside_any_span_is_a_segment_of_its_own(init3, recorder):
 
 
 @pytest.fixture
-def map_app(init3, recorder, redis_url, settings) -> WSGIClient:
-    settings.ROOT_URLCONF = fast_view.__name__
+def map_app(init3, recorder, redis_url) -> WSGIClient:
     init3()
     create_fast(1, [("Paris", 48.85, 2.35), ("Cairo", 30.04, 31.24)], name="Ramadan 2026")
     sentry_sdk.flush()
@@ -123,7 +134,8 @@ def map_app(init3, recorder, redis_url, settings) -> WSGIClient:
 
 
 @pytest.mark.django_db
-def test_map_view_spans_carry_attributes_not_tags(map_app, recorder, assert_payload):
+def test_map_view_spans_carry_attributes_not_tags(map_app, recorder, settings, assert_payload):
+    settings.ROOT_URLCONF = fast_view.__name__  # the 3.x view
     assert map_app.get(MAP_ROUTE.format(fast_id=1)).status == 200
 
     spans = streamed_spans(recorder)
@@ -154,7 +166,8 @@ def test_map_view_spans_carry_attributes_not_tags(map_app, recorder, assert_payl
 
 
 @pytest.mark.django_db
-def test_a_404_is_sent_there_is_no_transaction_to_drop(map_app, recorder, assert_payload):
+def test_a_404_is_sent_there_is_no_transaction_to_drop(map_app, recorder, settings, assert_payload):
+    settings.ROOT_URLCONF = fast_view.__name__
     assert map_app.get("/wp-login.php").status == 404
 
     spans = streamed_spans(recorder)
@@ -249,3 +262,28 @@ def test_ignore_spans_leaves_out_the_signal_spans(init3, recorder, ignored):
     signals = ["django.db.reset_queries", "django.db.close_old_connections"]
     assert [n for n in names if n in signals] == ([] if ignored else signals)
     assert "/health/" in names  # the request's own span stays
+
+
+REMOVED_IN_3 = {
+    "before_send_transaction": lambda event, hint: event,
+    "trace_ignore_status_codes": frozenset({404}),
+    "send_default_pii": False,
+    "event_scrubber": 0,  # any value: 3.0 refuses the name
+    "include_local_variables": False,
+    "include_source_context": False,
+    "profiles_sample_rate": 0.0,
+    "enable_tracing": True,
+}
+
+
+@pytest.mark.parametrize("option", sorted(REMOVED_IN_3))
+def test_options_removed_in_3_fail_at_init(recorder, option):
+    options = {"dsn": TEST_DSN, "transport": recorder, option: REMOVED_IN_3[option]}
+    if SDK3:
+        with pytest.raises(TypeError, match=f"Unknown option '{option}'"):
+            sentry_sdk.init(**options)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # some are deprecated in 2.x
+            sentry_sdk.init(**options)
+        assert option in sentry_sdk.get_client().options
