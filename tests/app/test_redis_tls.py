@@ -61,6 +61,8 @@ def test_celery_broker_from_bahk_settings(bahk_settings, rediss_url, redis_url, 
     app.conf.update(
         broker_url=settings["CELERY_BROKER_URL"],
         broker_use_ssl=settings.get("CELERY_BROKER_USE_SSL"),
+        # Fail, not retry or wait forever, if it cannot connect.
+        broker_transport_options={"max_retries": 1, "socket_timeout": 5},
     )
 
     app.send_task("hub.tasks.update_fast_maps", queue=QUEUE)
