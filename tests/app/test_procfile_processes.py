@@ -147,6 +147,7 @@ def test_procfile_dynos_behind_the_router_with_redis_over_tls(
         # The map view's cache, over TLS: the same db.redis spans as without it.
         tls_port = urlsplit(rediss_url).port
         miss, hit = transactions(sentry_endpoint, MAP)
+        assert miss["tags"]["dyno"] == hit["tags"]["dyno"] == "web.1"
         redis_spans = {
             name: [s for s in t["spans"] if s["op"] == "db.redis"]
             for name, t in (("miss", miss), ("hit", hit))

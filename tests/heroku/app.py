@@ -98,7 +98,15 @@ class HerokuApp:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
-        failed = [dyno for dyno, process in running.items() if process.wait(timeout) != 0]
+        failed = []
+        for dyno, process in running.items():
+            try:
+                if process.wait(timeout) != 0:
+                    failed.append(dyno)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                failed.append(f"{dyno} (timed out)")
         assert not failed, f"One-off dynos failed: {failed}"
 
     def start(self, **dynos: str) -> None:

@@ -59,7 +59,8 @@ class HerokuRouter:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, forever if never run
+            self._server.shutdown()
         self._server.server_close()
 
     def router_headers(self, forwarded_for: str | None) -> dict[str, str]:
