@@ -11,6 +11,8 @@ from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.integrations.redis import RedisIntegration
 from sentry_sdk.utils import BadDsn, Dsn
 
+from bahk.release import release_name
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_ENVIRONMENT = "development"
@@ -19,16 +21,21 @@ DEFAULT_TRACES_SAMPLE_RATE = 0.1
 
 # --8<-- [start:options]
 def sentry_options(environ: Mapping[str, str]) -> dict | None:
-    """The keyword arguments for `sentry_sdk.init`, or None when SENTRY_DSN is unset."""
+    """The keyword arguments for `sentry_sdk.init`, or None when there is nowhere to send to.
+
+    SENTRY_DSN sends to Sentry. SENTRY_SPOTLIGHT, which the SDK reads itself, sends to
+    Spotlight on this machine too, or alone when there is no DSN (see `nox -s demo`).
+    """
     dsn = environ.get("SENTRY_DSN", "").strip()
-    if not dsn:
+    if not dsn and not environ.get("SENTRY_SPOTLIGHT", "").strip():
         return None
     return {
-        "dsn": _checked_dsn(dsn),
+        "dsn": _checked_dsn(dsn) if dsn else None,
         # The SDK's own default is "production": name the environment explicitly.
         "environment": environ.get("SENTRY_ENVIRONMENT") or DEFAULT_ENVIRONMENT,
-        # None lets the SDK detect the release (git, then HEROKU_BUILD_COMMIT, ...).
-        "release": environ.get("SENTRY_RELEASE") or None,
+        # The name the release phase gives the Sentry release (bahk/release.py).
+        # None lets the SDK look for one itself (`git rev-parse HEAD`, ...).
+        "release": release_name(environ),
         "traces_sample_rate": _sample_rate(environ, "SENTRY_TRACES_SAMPLE_RATE"),
         "integrations": [
             DjangoIntegration(),

@@ -1,0 +1,186 @@
+"""Releases with sentry-cli: the Procfile's release phase creates the release the app reports.
+
+The release phase runs as Heroku runs it (tests/heroku/), with the real sentry-cli binary
+pointed at a loopback stand-in for Sentry's web API (`SENTRY_URL`, tests/sentry_api.py) that
+records every call. The web dyno then reports an error to a loopback ingest endpoint.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from heroku.app import EXAMPLE_APP, VENV_BIN, HerokuApp
+from sentry_api import Call, SentryAPI
+
+from bahk.release import release_name
+from bahk.sentry import sentry_options
+
+COMMIT = "4f6c2a9e0b1d3c5e7f9a1b3c5d7e9f0a2b4c6d8e"  # the commit Heroku built
+TOKEN = "sntrys_release-phase-test"
+SENTRY_CLI = {"SENTRY_AUTH_TOKEN": TOKEN, "SENTRY_ORG": "acme", "SENTRY_PROJECT": "bahk"}
+RELEASES = "/api/0/organizations/acme/releases/"
+
+
+def config_vars(tmp_path, api: SentryAPI, **more: str) -> dict[str, str]:
+    return {
+        "DJANGO_ALLOWED_HOSTS": "bahk.herokuapp.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SENTRY_URL": api.url,
+        "SENTRY_ENVIRONMENT": "staging",
+        "HEROKU_BUILD_COMMIT": COMMIT,
+        **more,
+    }
+
+
+def applied_migrations(tmp_path) -> set[str]:
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+        return {app for (app,) in db.execute("SELECT app FROM django_migrations")}
+
+
+def without_times(calls: list[Call]) -> list[tuple]:
+    """The calls, without the timestamps sentry-cli puts in some bodies."""
+    times = {"dateStarted", "dateReleased", "dateFinished"}
+    return [
+        (c.method, c.path, {k: v for k, v in (c.body or {}).items() if k not in times})
+        for c in calls
+    ]
+
+
+def test_release_phase_creates_the_release_the_app_reports(tmp_path, redis_url, sentry_endpoint):
+    with SentryAPI(org="acme", token=TOKEN, repositories=["acme/bahk"]) as api:
+        environ = config_vars(
+            tmp_path,
+            api,
+            REDIS_URL=redis_url,
+            SENTRY_DSN=sentry_endpoint.dsn,
+            SENTRY_REPOSITORY="acme/bahk",
+            **SENTRY_CLI,
+        )
+        with HerokuApp(tmp_path, environ) as heroku:
+            heroku.run({"release.1": heroku.commands["release"]})
+
+            assert without_times(api.calls) == [
+                ("POST", RELEASES, {"version": COMMIT, "projects": ["bahk"]}),
+                ("GET", "/api/0/organizations/acme/repos/", {}),
+                ("POST", RELEASES, {"version": COMMIT, "projects": ["bahk"]}),
+                (
+                    "PUT",
+                    f"{RELEASES}{COMMIT}/",
+                    {
+                        "refs": [
+                            {"repository": "acme/bahk", "commit": COMMIT, "previousCommit": None}
+                        ]
+                    },
+                ),
+                ("PUT", f"{RELEASES}{COMMIT}/", {"projects": ["bahk"]}),  # finalized
+                (
+                    "POST",
+                    f"{RELEASES}{COMMIT}/deploys/",
+                    {"environment": "staging", "name": None, "url": None},
+                ),
+            ]
+            assert "dateReleased" in api.calls[4].body
+            release_log = (tmp_path / "release.1.log").read_text()
+            assert f"Sentry release: {COMMIT} created, finalized and deployed" in release_log
+
+            heroku.start(web="web.1")
+            assert heroku.router.request("GET", "/sentry-debug/").status == 500
+            sentry_endpoint.wait_for(lambda endpoint: endpoint.items("event"))
+
+    (event,) = sentry_endpoint.items("event")
+    assert event["release"] == COMMIT
+    assert event["environment"] == "staging"
+    assert "hub" in applied_migrations(tmp_path)
+
+
+def test_without_a_token_the_release_phase_says_so_and_the_deploy_goes_on(tmp_path):
+    with SentryAPI(org="acme", token=TOKEN) as api:
+        environ = config_vars(tmp_path, api, SENTRY_ORG="acme", SENTRY_PROJECT="bahk")
+        with HerokuApp(tmp_path, environ) as heroku:
+            heroku.run({"release.1": heroku.commands["release"]})  # fails if it exits non-zero
+
+    release_log = (tmp_path / "release.1.log").read_text()
+    assert "Sentry release: SENTRY_AUTH_TOKEN not set: no Sentry release created." in release_log
+    assert api.calls == []
+    assert "hub" in applied_migrations(tmp_path)  # the migrations ran
+
+
+def run_release_step(environ: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bahk.sentry_release"],
+        cwd=EXAMPLE_APP,
+        env={"PATH": f"{VENV_BIN}:/usr/bin:/bin", **environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_failing_sentry_cli_step_is_reported_and_does_not_fail_the_release_phase(tmp_path):
+    # Sentry knows no repository of that name: `set-commits` fails.
+    with SentryAPI(org="acme", token=TOKEN, repositories=["acme/bahk"]) as api:
+        environ = config_vars(tmp_path, api, SENTRY_REPOSITORY="acme/bahk-typo", **SENTRY_CLI)
+        result = run_release_step(environ)
+
+    assert result.returncode == 0
+    assert "Unknown repo 'acme/bahk-typo'" in result.stderr
+    assert (
+        f"Sentry release: `sentry-cli releases set-commits {COMMIT} --commit "
+        f"acme/bahk-typo@{COMMIT}` failed (see above); the deploy goes on." in result.stderr
+    )
+    assert not [call for call in api.calls if call.path.endswith("/deploys/")]
+
+
+def test_without_a_release_name_the_release_phase_says_how_to_get_one(tmp_path):
+    with SentryAPI(org="acme", token=TOKEN) as api:
+        environ = config_vars(tmp_path, api, **SENTRY_CLI)
+        del environ["HEROKU_BUILD_COMMIT"]
+        result = run_release_step(environ)
+
+    assert result.returncode == 0
+    assert "heroku labs:enable runtime-dyno-build-metadata" in result.stderr
+    assert api.calls == []
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SENTRY_RELEASE": "bahk@2.4.0", "HEROKU_BUILD_COMMIT": COMMIT}, "bahk@2.4.0"),
+        ({"HEROKU_BUILD_COMMIT": COMMIT, "HEROKU_SLUG_COMMIT": "5" * 40}, COMMIT),
+        ({"HEROKU_SLUG_COMMIT": "5" * 40}, "5" * 40),
+        ({"SENTRY_RELEASE": " ", "HEROKU_BUILD_COMMIT": " "}, None),
+        ({}, None),
+    ],
+    ids=["sentry-release-first", "build-commit-next", "slug-commit-last", "blank", "none"],
+)
+def test_release_name_order(environ, expected):
+    assert release_name(environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("feature/login", "contains '/'"),
+        ("bahk\\2.4", r"contains '\\'"),
+        ("bahk\t2.4", r"contains '\t'"),
+        ("bahk\n2.4", r"contains '\n'"),
+        (".", "is not a name Sentry accepts"),
+        ("..", "is not a name Sentry accepts"),
+        ("b" * 201, "is 201 characters long; Sentry accepts at most 200"),
+    ],
+    ids=["slash", "backslash", "tab", "newline", "period", "two-periods", "too-long"],
+)
+def test_a_release_name_sentry_refuses_stops_the_app_at_start(name, problem):
+    environ = {"SENTRY_DSN": "https://public@sentry.example.invalid/1", "SENTRY_RELEASE": name}
+
+    with pytest.raises(ImproperlyConfigured) as refused:
+        sentry_options(environ)
+    assert problem in str(refused.value)
+
+
+def test_two_hundred_characters_is_a_valid_release_name():
+    assert release_name({"SENTRY_RELEASE": "b" * 200}) == "b" * 200
