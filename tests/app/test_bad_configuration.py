@@ -29,9 +29,11 @@ REDIS_FORM = "Expected redis://[:password@]host[:port][/db], or rediss:// for TL
 HEROKU_REDIS_URL = "rediss://:p4ssw0rd@ec2-3-81-0-1.compute-1.amazonaws.com:12345"
 
 
-def run_in_example_app(command: list[str], **environ: str) -> subprocess.CompletedProcess:
+def run_in_example_app(command: list[str] | str, **environ: str) -> subprocess.CompletedProcess:
+    """Run a command (a string: a shell command line, as Heroku runs the Procfile's)."""
     return subprocess.run(
         command,
+        shell=isinstance(command, str),
         cwd=EXAMPLE_APP,
         env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", **environ},
         capture_output=True,

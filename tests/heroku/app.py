@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import signal
 import subprocess
 import sys
@@ -38,10 +37,12 @@ VENV_BIN = Path(sys.executable).parent
 STARTED = re.compile(r"\| (?P<dyno>\S+) started \(pid=(?P<pid>\d+)\)")
 
 
-def procfile_commands() -> dict[str, list[str]]:
-    """The example app's process types and their commands, as honcho reads the Procfile."""
-    procfile = parse_procfile((EXAMPLE_APP / "Procfile").read_text())
-    return {name: shlex.split(command) for name, command in procfile.processes.items()}
+def procfile_commands() -> dict[str, str]:
+    """The example app's process types and their commands, as honcho reads the Procfile.
+
+    Each is a shell command line, as Heroku runs it (`release: ... && ...`).
+    """
+    return dict(parse_procfile((EXAMPLE_APP / "Procfile").read_text()).processes)
 
 
 class HerokuApp:
@@ -51,7 +52,7 @@ class HerokuApp:
         self.root.mkdir()
         for name in ("Procfile", "manage.py"):
             (self.root / name).symlink_to(EXAMPLE_APP / name)
-        self.commands = parse_procfile((EXAMPLE_APP / "Procfile").read_text()).processes
+        self.commands = procfile_commands()
         web_port = free_port()
         self.environ = {
             "PATH": f"{VENV_BIN}{os.pathsep}/usr/bin{os.pathsep}/bin",
