@@ -43,6 +43,7 @@ REASONS = [
     (r"must be a dict, got 'NoneType'", "`data_collection=None` is refused"),
     (r"'type': 'cel", "the Celery error's `mechanism` changed"),
     (r"mkdocs", "needs the docs tools (not in this environment)"),
+    (r"on setup with \"Failed: Timeout", "timed out setting up Redis or the Celery worker"),
 ]
 
 
@@ -68,8 +69,12 @@ def results(path: Path) -> dict[str, dict[str, str | None]]:
             continue
         problem = case.find("failure") if case.find("failure") is not None else case.find("error")
         test = f"{case.get('classname')}::{case.get('name')}"
-        pages[page_of(case.get("classname", ""))][test] = (
-            None if problem is None else reason(problem.get("message") or "")
+        message = "" if problem is None else problem.get("message") or ""
+        if message == "collection failure":  # the error itself is the traceback's last E line
+            errors = [line for line in (problem.text or "").splitlines() if line.startswith("E ")]
+            message = errors[-1][1:].strip() if errors else message
+        pages[page_of(case.get("classname", "")) or "(collection)"][test] = (
+            None if problem is None else reason(message)
         )
     return pages
 
