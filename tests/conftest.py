@@ -71,6 +71,15 @@ def isolated_sentry():
 # --8<-- [end:isolation]
 
 
+@pytest.fixture(autouse=True)
+def no_redis_outage_reported_yet(monkeypatch):
+    """bahk's before_send sends one Redis outage event per process every 10 minutes (in this
+    process: per test), remembered in a module global that each test starts without."""
+    import bahk.sentry
+
+    monkeypatch.setattr(bahk.sentry, "_redis_outage_reported_at", {})
+
+
 @pytest.fixture
 def network_attempts() -> Callable[[], list[tuple[str, object]]]:
     """A function returning every socket connect and name lookup made since the test began."""

@@ -101,7 +101,8 @@ REJECTED_REQUEST_LOGGERS = [
 
 
 def filter_event(event: dict, hint: dict) -> dict | None:
-    """before_send: no error event for a request Django rejected, the user id only otherwise.
+    """before_send: no error event for a request Django rejected, nor for a Redis outage
+    reported a moment ago; the user id only otherwise.
 
     The logging integration would make each rejected request an error event. Instead, the
     request's transaction (when sampled) gets a `rejected_request` tag: counted, not paid for.
@@ -109,11 +110,44 @@ def filter_event(event: dict, hint: dict) -> dict | None:
     if (logger_name := event.get("logger")) in REJECTED_REQUEST_LOGGERS:
         sentry_sdk.set_tag("rejected_request", logger_name)
         return None
+    if repeats_a_redis_outage(hint):
+        return None
     drop_referer_query(event)
     return keep_only_user_id(event, hint)
 
 
 # --8<-- [end:rejected-requests]
+
+# --8<-- [start:redis-outage]
+# While Redis is down, these are logged at ERROR level at every failure: by Celery's worker
+# at each attempt to reconnect to its broker, by the map view at each request it serves from
+# the database instead. As (logger name, message):
+REDIS_OUTAGE_LOGS = [
+    ("celery.worker.consumer.consumer", "consumer: Cannot connect to %s: %s.\n%s\n"),
+    ("hub.views.fast", "Map cache unavailable, map built from the database"),
+]
+REDIS_OUTAGE_REPORT_SECONDS = 10 * 60
+_redis_outage_reported_at: dict[tuple[str, str], float] = {}
+
+
+def repeats_a_redis_outage(hint: dict) -> bool:
+    """Whether the event is a Redis outage log this process sent less than 10 minutes ago.
+
+    One event per process every 10 minutes shows when the outage began and how long it
+    lasted, without an event for each failed request or reconnect attempt.
+    """
+    record = hint.get("log_record")
+    log = (record.name, record.msg) if record else None
+    if log not in REDIS_OUTAGE_LOGS:
+        return False
+    last_sent = _redis_outage_reported_at.get(log)
+    if last_sent is not None and record.created - last_sent < REDIS_OUTAGE_REPORT_SECONDS:
+        return True
+    _redis_outage_reported_at[log] = record.created
+    return False
+
+
+# --8<-- [end:redis-outage]
 
 # --8<-- [start:ignored-status-codes]
 # Scanners probe random URLs and methods all day: no transaction for a 404 or a 405.

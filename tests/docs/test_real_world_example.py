@@ -1,13 +1,16 @@
 """docs/real-world-example.md: FastParticipantsMapView, from the example app's own code."""
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.db import connection
 
+import bahk.sentry
 from factories import create_fast
 from hub.maps import map_cache_key
 from hub.models import Fast
 from payloads import trim
+from redis_server import redis_server
 from wsgi_client import WSGIClient
 
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
@@ -69,28 +72,30 @@ def test_cache_miss_then_hit(app, fast, recorder, assert_payload):
         assert transaction["contexts"]["participants_map"] == {"points": 2, "participants": 3}
         assert "breadcrumbs" not in transaction
 
-    # Miss: read Redis, load the fast, then build (SQL aggregate) and store (Redis SET).
+    # Miss: load the fast, read Redis, then build (SQL aggregate) and store (Redis SET).
     root = miss["contexts"]["trace"]["span_id"]
     top_level = [s for s in children(miss, root) if s["op"] != "event.django"]
-    assert ops(top_level) == ["db.redis", "db", "map.build"]
-    redis_get, load_fast, build = top_level
-    assert redis_get["description"] == "GET ':1:fast:1:participants-map'"
+    assert ops(top_level) == ["db", "db.redis", "map.build", "db.redis"]
+    load_fast, redis_get, build, redis_set = top_level
     assert load_fast["description"].startswith('SELECT "hub_fast"."id"')
+    assert redis_get["description"] == "GET ':1:fast:1:participants-map'"
     assert build["description"] == "Build participants map"
     assert build["data"]["points"] == 2
-    inside_build = children(miss, build["span_id"])
-    assert ops(inside_build) == ["db", "db.redis"]
-    assert inside_build[0]["description"].startswith('SELECT "hub_participant"."city"')
-    assert inside_build[1]["description"].startswith("SET ':1:fast:1:participants-map'")
-    assert miss["contexts"]["fast"] == {
-        "name": "Ramadan 2026",
-        "starts_on": "2026-02-18",
-        "ends_on": "2026-03-19",
-    }
+    (aggregate,) = children(miss, build["span_id"])
+    assert aggregate["op"] == "db"
+    assert aggregate["description"].startswith('SELECT "hub_participant"."city"')
+    assert redis_set["description"].startswith("SET ':1:fast:1:participants-map'")
+    for transaction in (miss, hit):
+        assert transaction["contexts"]["fast"] == {
+            "name": "Ramadan 2026",
+            "starts_on": "2026-02-18",
+            "ends_on": "2026-03-19",
+        }
 
-    # Hit: one Redis GET, no SQL, no build, and no `fast` context (the fast was never loaded).
-    assert [s for s in ops(hit["spans"]) if s != "event.django"] == ["db.redis"]
-    assert "fast" not in hit["contexts"]
+    # Hit: the fast's SELECT and one Redis GET; no aggregate, no build, no SET.
+    hit_spans = [s for s in hit["spans"] if s["op"] != "event.django"]
+    assert ops(hit_spans) == ["db", "db.redis"]
+    assert hit_spans[1]["description"] == "GET ':1:fast:1:participants-map'"
 
     assert_payload(
         "real_world_example/cache_miss",
@@ -104,7 +109,7 @@ def test_cache_miss_then_hit(app, fast, recorder, assert_payload):
     )
     assert_payload(
         "real_world_example/cache_hit",
-        trim(hit, *TRANSACTION_FIELDS, "contexts.participants_map"),
+        trim(hit, *TRANSACTION_FIELDS, "contexts.fast", "contexts.participants_map"),
     )
 
 
@@ -125,7 +130,7 @@ def test_a_successful_request_records_breadcrumbs_it_never_sends(
     assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
 
     # Work done on every request (part of the fixed cost), for nothing sent.
-    assert recorded == ["map", "redis", "map", "query", "query", "redis"]
+    assert recorded == ["map", "query", "redis", "map", "query", "redis"]
     assert recorder.events() == recorder.transactions() == []
 
 
@@ -164,13 +169,11 @@ def test_database_failure_while_building_the_map(app, fast, recorder, assert_pay
     # The map never existed, so its context was never set.
     assert "participants_map" not in event["contexts"]
     crumbs = [(c["category"], c["message"]) for c in event["breadcrumbs"]["values"]]
-    assert crumbs[:3] == [
-        ("map", "Participants map requested for fast 1"),
-        ("redis", "GET ':1:fast:1:participants-map'"),
-        ("map", "Map cache miss: rebuilding"),
-    ]
-    assert [category for category, _ in crumbs[3:]] == ["query", "query"]
-    assert crumbs[3][1].startswith('SELECT "hub_fast"."id"')
+    assert [category for category, _ in crumbs] == ["map", "query", "redis", "map", "query"]
+    assert crumbs[0][1] == "Participants map requested for fast 1"
+    assert crumbs[1][1].startswith('SELECT "hub_fast"."id"')
+    assert crumbs[2][1] == "GET ':1:fast:1:participants-map'"
+    assert crumbs[3][1] == "Map cache miss: rebuilding"
     assert crumbs[4][1].startswith('SELECT "hub_participant"."city"')
 
     (transaction,) = recorder.transactions()
@@ -215,9 +218,10 @@ def test_cache_entry_from_an_older_release(app, fast, recorder, assert_payload):
     (exception,) = event["exception"]["values"]
     assert (exception["type"], exception["value"]) == ("KeyError", "'total'")
     assert event["tags"]["fast_id"] == fast.id
-    assert "fast" not in event["contexts"]
-    assert [(c["category"], c["message"]) for c in event["breadcrumbs"]["values"]] == [
-        ("map", "Participants map requested for fast 1"),
+    assert event["contexts"]["fast"]["name"] == "Ramadan 2026"
+    crumbs = [(c["category"], c["message"]) for c in event["breadcrumbs"]["values"]]
+    assert [category for category, _ in crumbs] == ["map", "query", "redis", "map"]
+    assert crumbs[2:] == [
         ("redis", "GET ':1:fast:1:participants-map'"),
         ("map", "Map served from cache"),
     ]
@@ -235,3 +239,100 @@ def test_cache_entry_from_an_older_release(app, fast, recorder, assert_payload):
             "exception.values[].value",
         ),
     )
+
+
+@pytest.fixture
+def redis_down(settings, monkeypatch) -> None:
+    """Django's cache on a Redis server that ran and was stopped."""
+    monkeypatch.delenv("REDIS_URL", raising=False)  # a server of our own, to stop
+    with redis_server() as url:
+        assert redis.Redis.from_url(url).ping()
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+
+
+@pytest.mark.django_db
+def test_redis_down_the_map_comes_from_the_database(
+    sentry_init, redis_down, fast, recorder, assert_payload
+):
+    sentry_init(traces_sample_rate=1.0)
+    app = WSGIClient()
+
+    first = app.get(MAP_ROUTE.format(fast_id=fast.id))
+    second = app.get(MAP_ROUTE.format(fast_id=fast.id))
+    unknown = app.get(MAP_ROUTE.format(fast_id=999))
+
+    assert first.status == second.status == 200
+    assert (
+        first.json()["points"]
+        == second.json()["points"]
+        == [
+            {"city": "Cairo", "count": 1, "lat": 30.04, "lng": 31.24},
+            {"city": "Paris", "count": 2, "lat": 48.85, "lng": 2.35},
+        ]
+    )
+    assert unknown.status == 404  # looked up before the cache: a 404, not a 500
+
+    # One event says Redis is down; the second request, a moment later, sends none.
+    (event,) = recorder.events()
+    assert event["logger"] == "hub.views.fast"
+    assert event["logentry"]["message"] == "Map cache unavailable, map built from the database"
+    exception = event["exception"]["values"][-1]
+    assert (exception["module"], exception["type"]) == ("redis.exceptions", "ConnectionError")
+    assert exception["mechanism"] == {"type": "logging", "handled": True}
+    assert event["tags"]["map_cache"] == "unavailable"
+
+    crumbs = [(c["category"], c["message"]) for c in event["breadcrumbs"]["values"]]
+    assert [category for category, _ in crumbs] == ["map", "query", "redis"]
+    assert crumbs[2][1] == "GET ':1:fast:1:participants-map'"
+
+    # Every degraded request is tagged, and its transaction is a success.
+    degraded = recorder.transactions()
+    assert len(degraded) == 2  # the 404's transaction is dropped
+    for transaction in degraded:
+        assert transaction["tags"]["map_cache"] == "unavailable"
+        assert transaction["contexts"]["trace"]["status"] == "ok"
+        spans = [s for s in transaction["spans"] if s["op"] != "event.django"]
+        # No span for the failed GET: sentry-sdk 2.75 closes a Redis command's span only when
+        # the command succeeds, so the spans after it hang from a span that never arrives.
+        assert ops(spans) == ["db", "map.build", "db"]
+        sent = {s["span_id"] for s in transaction["spans"]}
+        assert spans[1]["parent_span_id"] not in sent | {
+            transaction["contexts"]["trace"]["span_id"]
+        }
+    assert_payload(
+        "real_world_example/redis_down_event",
+        trim(
+            event,
+            "logger",
+            "level",
+            "logentry.message",
+            "tags",
+            "breadcrumbs.values[].category",
+            "breadcrumbs.values[].message",
+            "exception.values[].type",
+            "exception.values[].value",
+        ),
+    )
+    assert_payload(
+        "real_world_example/redis_down_transaction",
+        trim(degraded[1], *TRANSACTION_FIELDS),
+    )
+
+
+@pytest.mark.django_db
+def test_redis_down_for_ten_minutes_sends_a_second_event(sentry_init, redis_down, fast, recorder):
+    sentry_init(traces_sample_rate=None)
+    app = WSGIClient()
+
+    assert app.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+    assert len(recorder.events()) == 1
+    # As if the first event had been sent 10 minutes ago.
+    for log, sent_at in bahk.sentry._redis_outage_reported_at.items():
+        bahk.sentry._redis_outage_reported_at[log] = sent_at - 10 * 60
+
+    assert app.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+    assert app.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+
+    assert len(recorder.events()) == 2
