@@ -28,16 +28,17 @@ CANNOT_CONNECT = "consumer: Cannot connect to %s: %s.\n%s\n"  # Celery's own mes
 
 @contextmanager
 def worker_process(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """The Procfile's worker command, stopped with its pool children at the end."""
+    """The Procfile's worker command line, run by a shell as Heroku runs it, and stopped with
+    its pool children at the end."""
     procfile = (EXAMPLE_APP / "Procfile").read_text()
     (command,) = [
-        line.split(":", 1)[1].split()
+        line.split(":", 1)[1].strip()
         for line in procfile.splitlines()
         if line.startswith("worker:")
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command,
+            ["/bin/sh", "-c", command],
             env=env,
             cwd=EXAMPLE_APP,
             stdout=output,
