@@ -150,3 +150,28 @@ def sdk3(session: nox.Session) -> None:
         env=env, success_codes=[0, 1],
     )  # fmt: skip
     session.run("python", "envs/sdk3/breakage.py", *reports)
+
+
+@nox.session(python=PYTHON)
+def bench_sdk3(session: nox.Session) -> None:
+    """sentry-sdk 3.0.0b2 beside 2.75.0, two processes taking turns: writes
+    tests/benchmarks/results/sdk_versions.{json,md} (`-- --rounds 2 --out DIR` for a quick run)."""
+    session.env["UV_COMPILE_BYTECODE"] = "1"
+    install_groups(session, "tests")
+    sdk3_venv = f"{session.virtualenv.location}/sdk3"  # the same versions, sentry-sdk 3.0.0b2
+    session.run_install("uv", "venv", "-q", "--allow-existing", "--python", PYTHON, sdk3_venv)
+    session.run_install(
+        "uv", "pip", "sync", "-q", SDK3_REQUIREMENTS, env={"VIRTUAL_ENV": sdk3_venv}
+    )
+    session.run(
+        "python", "tests/benchmarks/sdk_versions.py", "--sdk3-python", f"{sdk3_venv}/bin/python",
+        *session.posargs, env=clean_environ(),
+    )  # fmt: skip
+
+
+@nox.session(python=PYTHON)
+def matrix(session: nox.Session) -> None:
+    """The test suite on Python 3.11-3.13, Django 5.2 and 6.x, Celery 5.5 and 5.7 and the oldest
+    and newest supported sentry-sdk 2.x, one combination after another (about an hour on two
+    CPUs): writes envs/matrix/results/support.md (`-- --only NAME` for one combination)."""
+    session.run("python", "envs/matrix/run.py", *session.posargs)

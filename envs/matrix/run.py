@@ -1,0 +1,231 @@
+"""The version matrix (`nox -s matrix`): the guide's test suite on the Python, Django, Celery and
+sentry-sdk versions readers use, one combination at a time. Writes envs/matrix/results/support.md
+(the "Tested with" table on the Setup page) and support.json.
+
+Each combination gets its own virtualenv (.nox/matrix/envs/<name>) with `uv pip install`: the
+combination's Django, Celery and sentry-sdk, and uv.lock's versions of everything else that does
+not depend on them. Payload files are never rewritten here: they are recorded with uv.lock's
+versions by `nox -s tests -- --update-payloads`, and every combination is compared with them.
+
+    python envs/matrix/run.py [--only NAME ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = Path(__file__).parent / "results"
+ENVS = ROOT / ".nox" / "matrix" / "envs"
+
+# sentry-sdk 2.70.0 is the first release whose `sentry_sdk.init` accepts `data_collection`
+# (2.69.2 refuses it: "Unknown option"); the guide's bahk/sentry.py passes it.
+OLDEST_SENTRY_SDK = "2.70.0"
+DJANGO = {"5.2": "django>=5.2,<5.3", "6.x": "django>=6,<7"}
+CELERY = {"5.5": "celery[redis]>=5.5,<5.6", "5.7": "celery[redis]>=5.7,<5.8"}
+SENTRY_SDK = {"oldest": f"sentry-sdk=={OLDEST_SENTRY_SDK}", "newest": "sentry-sdk>=2,<3"}
+# Left out of uv.lock's constraints: the packages a combination changes, and theirs.
+UNPINNED = {
+    "django", "asgiref", "sqlparse",
+    "celery", "kombu", "billiard", "vine", "amqp", "click", "click-didyoumean", "click-plugins",
+    "click-repl", "python-dateutil", "tzlocal", "sentry-sdk",
+}  # fmt: skip
+# Only true of the locked combination: these tests compare the installed versions with uv.lock.
+LOCK_ONLY = "versions_are_the_ones_the_tests_run_with"
+
+
+@dataclass(frozen=True)
+class Combination:
+    python: str
+    django: str
+    celery: str
+    sentry_sdk: str  # "oldest" or "newest"
+
+    @property
+    def name(self) -> str:
+        return f"py{self.python}-django{self.django}-celery{self.celery}-sdk-{self.sentry_sdk}"
+
+
+# Every pair of versions of two different packages occurs in at least one row (Django 6.x
+# needs Python 3.12 or newer). The first row is uv.lock's: the payloads are recorded with it.
+COMBINATIONS = [
+    Combination("3.11", "5.2", "5.7", "newest"),
+    Combination("3.11", "5.2", "5.5", "oldest"),
+    Combination("3.12", "5.2", "5.5", "newest"),
+    Combination("3.12", "6.x", "5.7", "oldest"),
+    Combination("3.13", "6.x", "5.5", "newest"),
+    Combination("3.13", "5.2", "5.7", "oldest"),
+]
+
+
+@dataclass
+class Result:
+    combination: Combination
+    versions: dict[str, str] = field(default_factory=dict)
+    passed: int = 0
+    failed: list[str] = field(default_factory=list)
+    skipped: int = 0
+    seconds: float = 0.0
+    problem: str = ""  # why nothing ran (no interpreter, install failed)
+
+
+def interpreter(version: str) -> str | None:
+    """python3.X on PATH, else pyenv's newest 3.X build."""
+    if found := shutil.which(f"python{version}"):
+        return found
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    builds = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True).stdout
+    matching = [b for b in builds.split() if b.startswith(f"{version}.") and b.count(".") == 2]
+    if not matching:
+        return None
+    newest = max(matching, key=lambda b: int(b.split(".")[2]))
+    prefix = subprocess.run([pyenv, "prefix", newest], capture_output=True, text=True).stdout
+    return str(Path(prefix.strip()) / "bin" / f"python{version}")
+
+
+def locked_constraints() -> str:
+    exported = subprocess.run(
+        ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header",
+         "--no-annotate", "--group", "tests", "--group", "docs"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return "".join(
+        line + "\n"
+        for line in exported.splitlines()
+        if line and line.split("==")[0].split(";")[0].strip() not in UNPINNED
+    )
+
+
+def requirements(combination: Combination) -> list[str]:
+    """pyproject's dependencies and the tests and docs groups, with this combination's three."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    names = {"django": DJANGO[combination.django], "celery": CELERY[combination.celery]}
+    names["sentry-sdk"] = SENTRY_SDK[combination.sentry_sdk]
+    listed = [*project["project"]["dependencies"]]
+    for group in ("tests", "docs"):
+        listed += project["dependency-groups"][group]
+    out = []
+    for requirement in listed:
+        name = requirement.split("[")[0].split(">")[0].split("<")[0].split("=")[0].strip()
+        out.append(names.pop(name.lower(), requirement))
+    return out + list(names.values())
+
+
+def run(combination: Combination, constraints: Path) -> Result:
+    result = Result(combination)
+    python = interpreter(combination.python)
+    if python is None:
+        result.problem = f"no Python {combination.python} interpreter found"
+        return result
+    venv = ENVS / combination.name
+    env = {**os.environ, "VIRTUAL_ENV": str(venv), "UV_COMPILE_BYTECODE": "1"}
+    subprocess.run(["uv", "venv", "-q", "--clear", "--python", python, str(venv)], check=True)
+    install = subprocess.run(
+        ["uv", "pip", "install", "-q", "--constraint", str(constraints),
+         *requirements(combination)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if install.returncode:
+        result.problem = "install failed: " + install.stderr.strip().splitlines()[-1][:200]
+        return result
+    freeze = subprocess.run(["uv", "pip", "freeze"], env=env, capture_output=True, text=True)
+    pins = dict(line.split("==", 1) for line in freeze.stdout.splitlines() if "==" in line)
+    result.versions = {
+        "Python": subprocess.run(
+            [f"{venv}/bin/python", "-c", "import platform; print(platform.python_version())"],
+            capture_output=True, text=True,
+        ).stdout.strip(),
+        **{label: pins[name] for name, label in
+           [("django", "Django"), ("celery", "Celery"), ("sentry-sdk", "sentry-sdk"),
+            ("redis", "redis-py")]},
+    }  # fmt: skip
+    report = venv / "junit.xml"
+    selection = [] if combination == COMBINATIONS[0] else ["-k", f"not {LOCK_ONLY}"]
+    started = time.monotonic()
+    test_env = {
+        k: v
+        for k, v in env.items()
+        if not k.startswith(("SENTRY_", "HEROKU_")) and k not in ("DYNO", "DJANGO_SETTINGS_MODULE")
+    }
+    subprocess.run(
+        [f"{venv}/bin/python", "-m", "pytest", "--ignore=tests/browser", "-p", "no:randomly",
+         "-q", "--tb=line", f"--junitxml={report}", *selection],
+        cwd=ROOT, env=test_env,
+    )  # fmt: skip
+    result.seconds = round(time.monotonic() - started)
+    for case in ET.parse(report).iter("testcase"):
+        test = f"{case.get('classname')}::{case.get('name')}"
+        if case.find("skipped") is not None:
+            result.skipped += 1
+        elif case.find("failure") is not None or case.find("error") is not None:
+            result.failed.append(test)
+        else:
+            result.passed += 1
+    return result
+
+
+def table(results: list[Result], started: datetime.datetime, seconds: float) -> str:
+    lines = [
+        "<!-- Generated by envs/matrix/run.py (nox -s matrix). Do not edit. -->",
+        f"Run on {started:%Y-%m-%d} (`nox -s matrix`, {seconds / 60:.0f} minutes, one combination"
+        " after another). The first row is `uv.lock`'s: the payloads on this site are recorded"
+        " with it, and every other row is compared with them.",
+        "",
+        "| Python | Django | Celery | sentry-sdk | redis-py | Result |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in results:
+        v = r.versions
+        if r.problem:
+            c = r.combination
+            cells = [c.python, c.django, c.celery, c.sentry_sdk, "", f"not run: {r.problem}"]
+        else:
+            names = ", ".join(f"`{test.split('::')[-1]}`" for test in r.failed[:5])
+            more = " ..." if len(r.failed) > 5 else ""
+            outcome = f"**{len(r.failed)} fail**: {names}{more}" if r.failed else "all pass"
+            outcome = f"{r.passed} pass, {outcome}" if r.failed else f"{r.passed} tests pass"
+            cells = [v["Python"], v["Django"], v["Celery"], v["sentry-sdk"], v["redis-py"], outcome]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="combination names (default: all)")
+    args = parser.parse_args()
+    chosen = [c for c in COMBINATIONS if not args.only or c.name in args.only]
+    ENVS.mkdir(parents=True, exist_ok=True)
+    constraints = ENVS / "uv-lock-constraints.txt"
+    constraints.write_text(locked_constraints())
+    started, clock = datetime.datetime.now(datetime.UTC), time.monotonic()
+    results = []
+    for combination in chosen:
+        print(f"== {combination.name}", flush=True)
+        results.append(run(combination, constraints))
+    seconds = time.monotonic() - clock
+    out = RESULTS if not args.only else ENVS
+    out.mkdir(exist_ok=True)
+    (out / "support.md").write_text(table(results, started, seconds))
+    raw = {"date": started.isoformat(timespec="seconds"), "seconds": round(seconds)}
+    raw["results"] = [asdict(r) for r in results]
+    (out / "support.json").write_text(json.dumps(raw, indent=2) + "\n")
+    print((out / "support.md").read_text())
+    sys.exit(1 if any(r.failed or r.problem for r in results) else 0)
+
+
+if __name__ == "__main__":
+    main()
