@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import inspect
 import json
 import os
@@ -195,3 +196,45 @@ def test_app_json_runs_the_procfile_with_one_beat_and_the_key_value_store():
     assert APP_JSON["environments"]["review"]["env"]["SENTRY_ENVIRONMENT"] == "review"
     review_vars = set(APP_JSON["environments"]["review"]["env"])
     assert review_vars <= set(APP_JSON["env"])
+
+
+def installed_like_heroku(target: Path) -> Path:
+    """A directory holding only what requirements.txt installs (as Heroku's pip would), made
+    of links to the packages of this environment."""
+    target.mkdir()
+    for name in required_packages():
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # not for this platform (its marker says so: tzdata on Windows, ...)
+        top_level = {Path(file).parts[0] for file in distribution.files or []}
+        for entry in top_level - {"..", "__pycache__"}:
+            source = Path(distribution.locate_file(entry))
+            if source.exists() and not (target / entry).exists():
+                (target / entry).symlink_to(source)
+    return target
+
+
+def test_the_procfile_processes_need_nothing_requirements_txt_leaves_out(tmp_path):
+    """What web, worker, beat and the release phase import, with only requirements.txt's
+    packages and the standard library on the path."""
+    imports = (
+        "import django; django.setup(); import bahk.wsgi, gunicorn.app.wsgiapp; "
+        "import celery.bin.celery, celery.apps.worker, celery.apps.beat, bahk.sentry_release; "
+        "from bahk.celery import app; app.connection_for_read()"
+    )
+    site = installed_like_heroku(tmp_path / "site-packages")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-S",
+            "-c",
+            f"import sys; sys.path[:0] = {[str(APP), str(site)]}; {imports}",
+        ],
+        cwd=APP,
+        env={"DJANGO_SETTINGS_MODULE": "bahk.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
