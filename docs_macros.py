@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import platform
 import tomllib
 from pathlib import Path
@@ -58,3 +60,149 @@ def stack_versions() -> str:
 
 def define_env(env) -> None:
     env.macro(stack_versions)
+    env.macro(trace_picture)
+
+
+# Trace pictures: a waterfall per trace, drawn from the timings a test recorded beside a payload
+# (tests/payloads/<name>.timings.json, written by tests/payloads.py), as Sentry's trace view
+# draws a trace. Inline SVG, no script, no network.
+PAYLOADS = ROOT / "tests" / "payloads"
+WIDTH, LABELS, ROW, AXIS, INDENT = 760, 330, 22, 30, 12
+BAR_END = WIDTH - 60  # room for the duration after the longest bar
+CHAR = 6.6  # width of a character of the labels, in the SVG's units (11 px monospace)
+
+
+def trace_picture(name: str) -> str:
+    """The trace pictures of one recorded payload, as one line of HTML (a <figure>)."""
+    path = PAYLOADS / f"{name}.timings.json"
+    if not path.is_file():
+        raise ValueError(f"No timings to draw {name}: {path} is missing (--update-payloads)")
+    recorded = json.loads(path.read_text())
+    if not recorded["traces"]:
+        raise ValueError(f"{path} holds no trace to draw")
+    pictures = [
+        _waterfall(f"{name}-{number}", trace) for number, trace in enumerate(recorded["traces"])
+    ]
+    caption = (
+        "Real offsets and durations of the test run that recorded this payload, measured on "
+        f"the machine that ran it ({html.escape(recorded['measured_on'])}), under test load: "
+        "read the shape and the proportions, not the milliseconds."
+    )
+    return (
+        '<figure class="trace-picture">'
+        + "".join(pictures)
+        + f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
+def _rows(trace: list[dict]) -> list[dict]:
+    """Transactions and spans in drawing order, each with its depth."""
+    depth: dict[tuple[int, int | None], int] = {}
+    rows = []
+    for t_index, transaction in enumerate(trace):
+        parent = transaction["parent"]
+        own = depth[tuple(parent)] + 1 if parent and tuple(parent) in depth else 0
+        depth[(t_index, None)] = own
+        rows.append({**transaction, "kind": "transaction", "depth": own})
+        for s_index, span in enumerate(transaction["spans"]):
+            parent = tuple(span["parent"]) if span["parent"] else (t_index, None)
+            depth[(t_index, s_index)] = depth.get(parent, own) + 1
+            rows.append({**span, "kind": "span", "depth": depth[(t_index, s_index)]})
+    return rows
+
+
+def _kind(row: dict) -> str:
+    if row["kind"] == "transaction":
+        return "transaction"
+    op = row["op"] or ""
+    for prefix, kind in (("db.redis", "redis"), ("cache", "redis"), ("db", "db")):
+        if op.startswith(prefix):
+            return kind
+    return "queue" if op.startswith("queue") else "span"
+
+
+def _label(row: dict) -> str:
+    if row["kind"] == "transaction":
+        return row["transaction"]
+    description = row["description"]
+    return f"{row['op']} {description}" if description else row["op"]
+
+
+def _short(text: str, room: int) -> str:
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def _tick_step(total: float) -> float:
+    for step in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        if total / step <= 6:
+            return step
+    return 10_000
+
+
+def _ms(value: float) -> str:
+    if value == 0:
+        return "0 ms"
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+
+
+def _duration(row: dict, failed: bool, x: float, width: float, y: int) -> str:
+    """The duration (and a failed status) after the bar, or before it when there is no room."""
+    text = _ms(row["duration_ms"]) + (f", {row['status']}" if failed else "")
+    if x + width + 4 + len(text) * CHAR <= WIDTH:
+        where = f'x="{x + width + 4:.1f}"'
+    else:
+        where = f'x="{x - 4:.1f}" text-anchor="end"'
+    return f'<text class="duration" {where} y="{y + 15}">{html.escape(text)}</text>'
+
+
+def _waterfall(ident: str, trace: list[dict]) -> str:
+    rows = _rows(trace)
+    total = max(row["start_ms"] + row["duration_ms"] for row in rows) or 1.0
+    scale = (BAR_END - LABELS) / total
+    height = AXIS + ROW * len(rows) + 6
+    ident = "trace-" + "".join(c if c.isalnum() else "-" for c in ident)
+    root = trace[0]
+    spans = sum(len(t["spans"]) for t in trace)
+    title = (
+        f"Trace of {root['transaction']}: {len(trace)} transaction"
+        f"{'s' if len(trace) > 1 else ''} and {spans} span{'' if spans == 1 else 's'} "
+        f"over {_ms(total)}"
+    )
+    description = "; ".join(
+        f"{_label(row)} starts at {_ms(row['start_ms'])} and lasts "
+        f"{_ms(row['duration_ms'])}"
+        + (f", status {row['status']}" if row["status"] not in (None, "ok") else "")
+        for row in rows
+    )
+    parts = [
+        f'<svg class="trace-waterfall" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{ident}-title">{html.escape(title)}</title>',
+        f'<desc id="{ident}-desc">{html.escape(description)}.</desc>',
+    ]
+    step = _tick_step(total)
+    tick = 0.0
+    while tick <= total + 1e-9:
+        x = LABELS + tick * scale
+        parts.append(
+            f'<line class="tick" x1="{x:.1f}" y1="{AXIS - 6}" x2="{x:.1f}" y2="{height}"/>'
+            f'<text class="axis" x="{x:.1f}" y="{AXIS - 10}">{_ms(tick)}</text>'
+        )
+        tick = round(tick + step, 6)
+    for number, row in enumerate(rows):
+        y = AXIS + ROW * number
+        x = LABELS + row["start_ms"] * scale
+        width = max(row["duration_ms"] * scale, 1.5)
+        failed = row["status"] not in (None, "ok")
+        room = int((LABELS - 12 - INDENT * row["depth"]) / CHAR)
+        parts.append(
+            f'<g class="row {_kind(row)}{" failed" if failed else ""}">'
+            f"<title>{html.escape(_label(row))}: {_ms(row['duration_ms'])}</title>"
+            f'<text class="label" x="{4 + INDENT * row["depth"]}" y="{y + 15}">'
+            f"{html.escape(_short(_label(row), room))}</text>"
+            f'<rect x="{x:.1f}" y="{y + 4}" width="{width:.1f}" height="{ROW - 8}" rx="2"/>'
+            + _duration(row, failed, x, width, y)
+            + "</g>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -178,6 +178,25 @@ def assert_payload(request) -> Callable[[str, object], None]:
 # --8<-- [end:assert-payload]
 
 
+@pytest.fixture(autouse=True)
+def _raw_transactions_for_trace_pictures(request):
+    """Where assert_payload finds the test's raw transactions, whose real timings the trace
+    pictures on the site are drawn from (see tests/payloads.py)."""
+    import payloads
+
+    def raw_transactions() -> list[dict]:
+        return [
+            transaction
+            for name in ("recorder", "sentry_endpoint")
+            if name in request.fixturenames
+            for transaction in request.getfixturevalue(name).items("transaction")
+        ]
+
+    payloads.raw_transactions = raw_transactions
+    yield
+    payloads.raw_transactions = list
+
+
 @pytest.fixture
 def clean_environ(monkeypatch) -> Callable[..., None]:
     """Remove SENTRY_* and Heroku variables from os.environ for this test."""

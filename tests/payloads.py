@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import platform
 import re
 import sysconfig
 import tempfile
 import tomllib
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +195,11 @@ def render(payload: Any) -> str:
 
 
 def check_payload(name: str, payload: Any, *, update: bool) -> None:
+    _check_payload_text(name, payload, update=update)
+    _check_timings(name, payload, update=update)
+
+
+def _check_payload_text(name: str, payload: Any, *, update: bool) -> None:
     path = PAYLOADS_DIR / f"{name}.json"
     text = render(payload)
     if update:
@@ -213,3 +222,211 @@ def check_payload(name: str, payload: Any, *, update: bool) -> None:
         raise AssertionError(
             f"Payload {name} drifted from what the page shows ({UPDATE_HINT}):\n{diff}"
         )
+
+
+# The trace pictures. A payload shows normalised timestamps and durations, so that it can be
+# compared from run to run; its picture needs the real offsets and durations. They are kept
+# beside the payload (<name>.timings.json), rounded to 0.1 ms, written only with
+# --update-payloads, and compared by shape only (which transactions and spans, nested how),
+# never by value, so a drift check cannot fail on a slower run.
+
+# The raw transactions the running test recorded: tests/conftest.py points this at the
+# test's `recorder` and `sentry_endpoint`.
+raw_transactions: Callable[[], list[dict[str, Any]]] = list
+_NOT_A_TRANSACTION = {"exception", "level", "logentry", "message", "check_in_id"}
+_TIMES = {"start_ms", "duration_ms"}
+
+
+def timings_path(name: str) -> Path:
+    return PAYLOADS_DIR / f"{name}.timings.json"
+
+
+def trace_timings(payload: Any, transactions: list[dict[str, Any]]) -> list[list[dict]]:
+    """The transactions a trimmed payload shows, found among the raw ones, with the spans it
+    shows: real offsets and durations in ms, grouped by trace, in the order they started."""
+    full = [normalise(transaction) for transaction in transactions]
+    found: dict[int, list[int]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            if node and all(isinstance(item, dict) and "op" in item for item in node):
+                # A list of spans, shown without their transaction.
+                shown_spans = normalise(node)
+                for index, candidate in enumerate(full):
+                    spans = _subsequence(shown_spans, candidate.get("spans", []))
+                    if index not in found and spans is not None:
+                        found[index] = spans
+                        return
+            for item in node:
+                visit(item)
+        if not isinstance(node, dict):
+            return
+        if ("transaction" in node or "spans" in node) and not node.keys() & _NOT_A_TRANSACTION:
+            # Normalised as the page shows it, as if it were a whole payload.
+            shown = normalise(node)
+            for index, candidate in enumerate(full):
+                if index not in found and _shows(shown, candidate):
+                    found[index] = _subsequence(shown.get("spans", []), candidate.get("spans", []))
+                    return
+        for value in node.values():
+            visit(value)
+
+    visit(payload)
+    traces: dict[str, list[dict[str, Any]]] = {}
+    for index in sorted(found, key=lambda i: _seconds(transactions[i]["start_timestamp"])):
+        transaction = transactions[index]
+        traces.setdefault(transaction["contexts"]["trace"]["trace_id"], []).append(
+            {"raw": transaction, "spans": found[index]}
+        )
+    return [_trace_timing(shown) for shown in traces.values()]
+
+
+def _trace_timing(shown: list[dict[str, Any]]) -> list[dict]:
+    origin = min(_seconds(item["raw"]["start_timestamp"]) for item in shown)
+    # Which shown span (transaction index, span index) each raw span id is.
+    shown_ids: dict[str, tuple[int, int | None]] = {}
+    for t_index, item in enumerate(shown):
+        raw = item["raw"]
+        shown_ids[raw["contexts"]["trace"]["span_id"]] = (t_index, None)
+        for s_index, span_index in enumerate(item["spans"]):
+            shown_ids[raw["spans"][span_index]["span_id"]] = (t_index, s_index)
+    parents = {
+        span["span_id"]: span.get("parent_span_id")
+        for item in shown
+        for span in item["raw"].get("spans", [])
+    }
+
+    def shown_parent(parent_id: str | None) -> tuple[int, int | None] | None:
+        while parent_id is not None and parent_id not in shown_ids:
+            parent_id = parents.get(parent_id)
+        return shown_ids.get(parent_id) if parent_id else None
+
+    timing = []
+    for item in shown:
+        raw = item["raw"]
+        trace = raw["contexts"]["trace"]
+        spans = [raw["spans"][i] for i in item["spans"]]
+        timing.append(
+            {
+                "transaction": _normalise_text(raw["transaction"]),
+                "op": trace.get("op"),
+                "status": trace.get("status"),
+                "parent": _as_list(shown_parent(trace.get("parent_span_id"))),
+                **_times(raw, origin),
+                "spans": [
+                    {
+                        "op": span.get("op"),
+                        "description": _normalise_text(span.get("description") or ""),
+                        "status": span.get("status"),
+                        "parent": _as_list(shown_parent(span.get("parent_span_id"))),
+                        **_times(span, origin),
+                    }
+                    for span in spans
+                ],
+            }
+        )
+    return timing
+
+
+def _as_list(parent: tuple[int, int | None] | None) -> list | None:
+    return list(parent) if parent else None
+
+
+def _times(item: dict[str, Any], origin: float) -> dict[str, float]:
+    start, end = _seconds(item["start_timestamp"]), _seconds(item["timestamp"])
+    return {
+        "start_ms": round((start - origin) * 1000, 1),
+        "duration_ms": round((end - start) * 1000, 1),
+    }
+
+
+def _seconds(timestamp: str | float) -> float:
+    if isinstance(timestamp, int | float):
+        return float(timestamp)
+    return datetime.fromisoformat(timestamp).timestamp()
+
+
+def _shows(trimmed: Any, full: Any) -> bool:
+    """Whether a trimmed (normalised) payload is part of a full one."""
+    if isinstance(trimmed, dict):
+        return isinstance(full, dict) and all(
+            _shows(value, _lookup(full, key.split("."))) for key, value in trimmed.items()
+        )
+    if isinstance(trimmed, list):
+        return isinstance(full, list) and _subsequence(trimmed, full) is not None
+    return trimmed == full
+
+
+_ABSENT = object()
+
+
+def _lookup(full: dict, parts: list[str]) -> Any:
+    """full["a.b"] or full["a"]["b"]: payloads may flatten keys, as in "data.cache.hit"."""
+    for size in range(len(parts), 0, -1):
+        head = ".".join(parts[:size])
+        if head in full:
+            rest = parts[size:]
+            if not rest:
+                return full[head]
+            if isinstance(full[head], dict):
+                return _lookup(full[head], rest)
+    return _ABSENT
+
+
+def _subsequence(trimmed: list, full: list) -> list[int] | None:
+    """The indices in `full` of the items `trimmed` shows, in order, or None."""
+    indices, start = [], 0
+    for item in trimmed:
+        index = next((i for i in range(start, len(full)) if _shows(item, full[i])), None)
+        if index is None:
+            return None
+        indices.append(index)
+        start = index + 1
+    return indices
+
+
+def _shape(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items() if k not in _TIMES}
+    if isinstance(value, list):
+        return [_shape(v) for v in value]
+    return value
+
+
+def _check_timings(name: str, payload: Any, *, update: bool) -> None:
+    traces = trace_timings(payload, raw_transactions())
+    path = timings_path(name)
+    if update:
+        if traces:
+            recorded = {
+                "measured_on": f"{os.cpu_count()} CPUs, {platform.system()} "
+                f"{platform.machine()}, Python {platform.python_version()}",
+                "traces": traces,
+            }
+            path.write_text(json.dumps(recorded, indent=1, ensure_ascii=False) + "\n")
+        elif path.exists():
+            path.unlink()
+        return
+    if not traces:
+        if path.exists():
+            raise AssertionError(
+                f"tests/payloads/{name}.timings.json is stale: the payload shows no "
+                f"transaction of this test ({UPDATE_HINT})."
+            )
+        return
+    if not path.exists():
+        raise AssertionError(
+            f"No timings for the trace picture of {name} ({UPDATE_HINT}, which writes "
+            f"tests/payloads/{name}.timings.json beside the payload)."
+        )
+    recorded = json.loads(path.read_text())["traces"]
+    if _shape(recorded) != _shape(traces):
+        diff = "".join(
+            difflib.unified_diff(
+                json.dumps(_shape(recorded), indent=1).splitlines(keepends=True),
+                json.dumps(_shape(traces), indent=1).splitlines(keepends=True),
+                fromfile=f"recorded {name}.timings.json",
+                tofile="recorded now",
+            )
+        )
+        raise AssertionError(f"The trace of {name} changed shape ({UPDATE_HINT}):\n{diff}")
