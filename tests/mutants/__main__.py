@@ -14,7 +14,8 @@ How, step by step:
 3. A mutant inside a function's body is judged by the tests that run that body; any other
    mutant (module level, class body, signature, decorator), or one in a function that also runs
    outside a test (at Django start-up), by all of the module's tests. pytest runs with -x.
-4. Results go to cosmic-ray's session database in .mutants/ (`cosmic-ray dump`, `cr-report`);
+4. pytest runs in a child forked from a worker that has imported the libraries (forked.py).
+5. Results go to cosmic-ray's session database in .mutants/ (`cosmic-ray dump`, `cr-report`);
    a full run writes tests/mutants/results.md, a run over some modules .mutants/results.md.
 """
 
@@ -37,13 +38,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 import cosmic_ray.commands
+import cosmic_ray.mutating
 import parso
 from cosmic_ray.mutating import mutate_and_test
-from cosmic_ray.testing import run_tests
 from cosmic_ray.work_db import WorkDB, use_db
 from cosmic_ray.work_item import TestOutcome, WorkerOutcome, WorkResult
 
-from tests.mutants import operators
+from tests.mutants import forked, operators
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
@@ -51,7 +52,7 @@ CONFIG = HERE / "config.toml"
 EQUIVALENT = HERE / "equivalent.txt"
 RESULTS = HERE / "results.md"
 WORKDIR = ROOT / ".mutants"
-PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+PYTEST = [*forked.PYTEST, "-q", "-p", "no:cacheprovider"]
 
 # --- what is mutated, and which tests judge it --------------------------------------------------
 
@@ -135,6 +136,8 @@ def copy_tree(destination: Path) -> None:
 def _start_worker(trees) -> None:
     operators.register()
     os.chdir(trees.get())
+    forked.preload()
+    cosmic_ray.mutating.run_tests = forked.run_tests  # the same command, in a forked child
 
 
 def _map_tests(tests: tuple[str, ...], modules: list[str], timeout: float):
@@ -150,7 +153,7 @@ def _map_tests(tests: tuple[str, ...], modules: list[str], timeout: float):
     os.environ["COVERAGE_FILE"] = str(data_file)
     command = [*PYTEST, "--cov", f"--cov-config={rc}", "--cov-context=test", "--cov-report="]
     started = time.monotonic()
-    outcome, output = run_tests(shlex.join([*command, *tests]), timeout)
+    outcome, output = forked.run_tests(shlex.join([*command, *tests]), timeout)
     seconds = time.monotonic() - started
     del os.environ["COVERAGE_FILE"]
     lines = {}
@@ -192,9 +195,13 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
     trees = {m: parso.parse((ROOT / m).read_text()) for m in modules}
 
     db_path.parent.mkdir(exist_ok=True)
-    with use_db(str(db_path), WorkDB.Mode.create) as db, tempfile.TemporaryDirectory() as tmp:
+    with (
+        use_db(str(db_path), WorkDB.Mode.create) as db,
+        tempfile.TemporaryDirectory() as tmp,
+        multiprocessing.Manager() as manager,
+    ):
         cosmic_ray.commands.init([Path(m) for m in modules], db, {})
-        queue = multiprocessing.Manager().Queue()
+        queue = manager.Queue()
         for n in range(jobs):
             copy_tree(Path(tmp) / str(n))
             queue.put(Path(tmp) / str(n))
@@ -207,7 +214,7 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
                     facts["failed"][" ".join(files)] = output
                 lines.update(module_lines)
                 timeouts[files] = max(120.0, 10 * seconds)
-            print(f"tests mapped in {(time.monotonic() - started) / 60:.1f} min", flush=True)
+            print(f"tests mapped in {(time.monotonic() - started) / 60:.1f} min")
 
             pending = []
             skip_annotations = config["skip"]["annotations"]
@@ -226,14 +233,24 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
                 chosen = choose_tests(at, bodies[module], lines[module], tests[module])
                 command = shlex.join([*PYTEST, "-x", *chosen])
                 pending.append((item, command, timeouts[tests[module]]))
-            print(f"{len(pending)} mutants in {len(modules)} modules, {jobs} jobs", flush=True)
+            print(f"{len(pending)} mutants in {len(modules)} modules, {jobs} jobs")
 
             futures = [pool.submit(_run_mutant, i.job_id, i.mutations, c, t) for i, c, t in pending]
-            for count, done in enumerate(as_completed(futures), 1):
-                db.set_result(*done.result())
-                if count % 50 == 0 or count == len(futures):
-                    minutes = (time.monotonic() - started) / 60
-                    print(f"{count}/{len(futures)} mutants run, {minutes:.1f} min", flush=True)
+            outcomes = Counter()
+            try:
+                for count, done in enumerate(as_completed(futures), 1):
+                    job_id, result = done.result()
+                    db.set_result(job_id, result)
+                    outcomes[result.test_outcome or result.worker_outcome] += 1
+                    if count % 50 == 0 or count == len(futures):
+                        minutes = (time.monotonic() - started) / 60
+                        so_far = ", ".join(
+                            f"{n} {outcome.value}" for outcome, n in outcomes.items()
+                        )
+                        print(f"{count}/{len(futures)} mutants, {minutes:.1f} min: {so_far}")
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # Ctrl-C: stop after the running mutants
+                raise
     facts["seconds"] = time.monotonic() - started
     facts["load"].append(os.getloadavg())
     return facts
@@ -345,12 +362,13 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help="only these (paths as config.toml finds them)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="mutants run at once")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress lines as they come, through nox too
 
     operators.register()
     operators.check_examples()
     config = tomllib.loads(CONFIG.read_text())
     modules = modules_to_mutate(config, args.modules)
-    db_path = WORKDIR / "session.sqlite"
+    db_path = WORKDIR / ("some.sqlite" if args.modules else "session.sqlite")
     text, ok = report(db_path, run(config, modules, args.jobs, db_path))
     results = WORKDIR / "results.md" if args.modules else RESULTS
     results.write_text(text)
