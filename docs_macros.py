@@ -73,7 +73,7 @@ CHAR = 6.6  # width of a character of the labels, in the SVG's units (11 px mono
 
 
 def trace_picture(name: str) -> str:
-    """The trace pictures of one recorded payload, as one line of HTML (a <figure>)."""
+    """The trace pictures of one recorded payload, as one line of HTML."""
     path = PAYLOADS / f"{name}.timings.json"
     if not path.is_file():
         raise ValueError(f"No timings to draw {name}: {path} is missing (--update-payloads)")
@@ -88,10 +88,11 @@ def trace_picture(name: str) -> str:
         f"the machine that ran it ({html.escape(recorded['measured_on'])}), under test load: "
         "read the shape and the proportions, not the milliseconds."
     )
+    # Inline elements only: inside a Markdown tab the line becomes a paragraph's content.
     return (
-        '<figure class="trace-picture">'
+        '<span class="trace-picture">'
         + "".join(pictures)
-        + f"<figcaption>{caption}</figcaption></figure>"
+        + f'<span class="trace-caption">{caption}</span></span>'
     )
 
 

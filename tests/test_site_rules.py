@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -396,3 +397,87 @@ def _in_collapsible(lines: list[str], fence_line: int) -> bool:
         if line.strip() and len(line) - len(line.lstrip()) < indent:
             return line.lstrip().startswith("???")
     return False
+
+
+TITLE = re.compile(r'(?:^|\s)title="(?P<title>[^"]*)"')
+
+
+def reader_path(target: str) -> str:
+    """The path a reader writes for an included file: bahk's own files from the project root
+    (`bahk/sentry.py`, `hub/tasks.py`, `Procfile`), everything else from the repository's."""
+    return target.split(":", 1)[0].removeprefix("example_app/")
+
+
+def test_every_code_block_names_its_file():
+    """The title of each block is derived from its include, so it cannot drift from it."""
+    wrong = []
+    for page, start, _, options, target in fenced_includes():
+        title = TITLE.search(options)
+        expected = reader_path(target)
+        if not title or title["title"] != expected:
+            found = title["title"] if title else "no title"
+            wrong.append(f'{page.relative_to(ROOT)}:{start}: {found}, not title="{expected}"')
+    assert not wrong, "Code blocks must name their file:\n" + "\n".join(wrong)
+
+
+def test_a_block_without_a_title_breaks_the_rule(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text('```python\n--8<-- "example_app/bahk/celery.py:beat-schedule"\n```\n')
+    monkeypatch.setattr(sys.modules[__name__], "doc_pages", lambda: [page])
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+
+    with pytest.raises(AssertionError, match=r'no title, not title="bahk/celery.py"'):
+        test_every_code_block_names_its_file()
+
+
+HL_LINES = re.compile(r'hl_lines="(?P<lines>[^"]*)"')
+JSON_KEY = re.compile(r'^\s*"(?P<key>[^"]+)":')
+
+
+def _numbers(spec: str) -> list[int]:
+    numbers = []
+    for part in spec.split():
+        first, _, last = part.partition("-")
+        numbers += range(int(first), int(last or first) + 1)
+    return numbers
+
+
+def test_highlighted_payload_lines_are_fields_the_page_talks_about():
+    """A highlighted line of a payload holds a key the page names in backticks: when a payload
+    is recorded again and its lines move, a highlight that lands elsewhere fails here."""
+    wrong = []
+    for page, start, language, options, target in fenced_includes():
+        hl_lines = HL_LINES.search(options)
+        if language != "json" or not hl_lines:
+            continue
+        mentioned = " ".join(re.findall(r"`([^`]+)`", _prose(page)))
+        lines = included_text(target).splitlines()
+        for number in _numbers(hl_lines["lines"]):
+            key = JSON_KEY.match(lines[number - 1]) if number <= len(lines) else None
+            if not key or key["key"] not in mentioned:
+                shown = lines[number - 1].strip() if number <= len(lines) else "(no such line)"
+                wrong.append(f"{page.relative_to(ROOT)}:{start} line {number}: {shown}")
+    assert not wrong, "Highlighted payload lines the page does not talk about:\n" + "\n".join(wrong)
+
+
+TRACE_CALL = re.compile(r'\{\{\s*trace_picture\("(?P<name>[^"]+)"\)\s*\}\}')
+
+
+@pytest.mark.parametrize("page", doc_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_transaction_payload_is_drawn_beside_it(page):
+    """Where a payload with recorded timings is shown, its trace picture is in the next tab;
+    and a page draws only payloads it shows."""
+    text = page.read_text()
+    shown = [
+        target.removeprefix("tests/payloads/").removesuffix(".json")
+        for _, _, _, _, target in (f for f in fenced_includes() if f[0] == page)
+        if target.startswith("tests/payloads/")
+    ]
+    drawable = [name for name in shown if (PAYLOADS / f"{name}.timings.json").exists()]
+    drawn = TRACE_CALL.findall(text)
+    assert sorted(drawn) == sorted(drawable), f"{page.name}: draw {drawable}, not {drawn}"
+    for name in drawn:
+        tab = f'=== "As a trace"\n\n    {{{{ trace_picture("{name}") }}}}'
+        assert tab in text, f'{page.name}: put the picture of {name} in an "As a trace" tab'
+    if drawn:
+        assert text.startswith("---\nrender_macros: true\n---\n"), page.name

@@ -285,3 +285,31 @@ def test_choosing_a_payload_tab_switches_that_tab_set_only(open_page, traffic, s
     page.goto(site_url + "celery/", wait_until="networkidle")
     assert set(shown_tabs(page)) == {"Code"}
     traffic.assert_clean()
+
+
+TRACE_TAB = "As a trace"
+
+
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_trace_pictures_render_with_text_alternatives(open_page, traffic, path):
+    page = open_page(path)
+    tab_sets = page.locator(".tabbed-set").filter(
+        has=page.locator(":scope > .tabbed-labels > label", has_text=TRACE_TAB)
+    )
+
+    for tab_set in tab_sets.all():
+        labels = tab_set.locator(":scope > .tabbed-labels > label")
+        index = labels.all_inner_texts().index(TRACE_TAB)
+        labels.nth(index).click()
+        panel = tab_set.locator(":scope > .tabbed-content > .tabbed-block").nth(index)
+        for svg in panel.locator("svg.trace-waterfall").all():
+            box = svg.bounding_box()
+            assert box and box["width"] > 300 and box["height"] > 40, box
+            # Its accessible name and description come from its <title> and <desc>.
+            label_ids = svg.get_attribute("aria-labelledby").split()
+            texts = [page.locator(f"#{ident}").text_content() for ident in label_ids]
+            assert all(text and text.strip() for text in texts), label_ids
+            assert svg.get_attribute("role") == "img"
+            assert svg.locator("rect").count() >= 1
+        assert "measured on the machine" in panel.inner_text()
+    traffic.assert_clean()
