@@ -203,7 +203,28 @@ def table(results: list[Result], started: datetime.datetime, seconds: float) -> 
             outcome = f"{r.passed} pass, {outcome}" if r.failed else f"{r.passed} tests pass"
             cells = [v["Python"], v["Django"], v["Celery"], v["sentry-sdk"], v["redis-py"], outcome]
         lines.append("| " + " | ".join(cells) + " |")
+    passing = [r for r in results if not r.failed and not r.problem]
+    lines.append("")
+    if passing:
+        seen = {
+            label: sorted({r.versions[label] for r in passing}, key=_version_key)
+            for label in ("Python", "Django", "Celery", "sentry-sdk")
+        }
+        lines.append(
+            "Every test passes on: "
+            + "; ".join(f"{label} {', '.join(found)}" for label, found in seen.items())
+            + "."
+        )
+    if len(passing) < len(results):
+        lines.append(
+            "On a row marked failing, the named tests are what differs there: stay on the"
+            " versions of a passing row (the first is `uv.lock`'s) until it passes."
+        )
     return "\n".join(lines) + "\n"
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
 def main() -> None:
