@@ -101,6 +101,31 @@ def mutants(session: nox.Session) -> None:
     session.run("python", "-m", "tests.mutants", *session.posargs, env=clean_environ())
 
 
+# --8<-- [start:demo]
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """bahk on this machine with Sentry Spotlight, until Ctrl-C: Redis, the Procfile's web,
+    worker and beat, and Spotlight, on 127.0.0.1 (`-- --spotlight-port N`; default 8969).
+    Needs Node.js 20 or newer. With SENTRY_DSN set, bahk sends to that project too."""
+    install_groups(session, "demo")
+    install_spotlight(session)
+    env = {**clean_environ(), "PYTHONPATH": "tests"}
+    env.pop("SENTRY_DSN", None)  # yours, if set: bahk sends to Sentry as well
+    # Ctrl-C reaches the demo too: nox waits for it to stop every process it started.
+    session.run("python", "-m", "demo", *session.posargs, env=env, interrupt_timeout=None)
+
+
+def install_spotlight(session: nox.Session) -> None:
+    """Spotlight from the npm registry, at the versions demo/spotlight/package-lock.json locks."""
+    session.run(
+        "npm", "ci", "--prefix", "demo/spotlight", "--no-audit", "--no-fund", "--loglevel=error",
+        external=True,
+    )  # fmt: skip
+
+
+# --8<-- [end:demo]
+
+
 CHROMIUM = "/usr/bin/chromium"
 
 
