@@ -12,8 +12,10 @@ import sentry_sdk.traces
 
 import bahk.sentry
 from factories import create_fast
+from harness.environ import TEST_DSN
 from hub.models import Fast
 from payloads import trim
+from snippets.performance import traces_sampler
 from snippets.sdk3 import bridge
 from snippets.sdk3 import sentry as sentry3
 from snippets.sdk3.performance import ignore_spans, transactions_and_spans
@@ -22,7 +24,6 @@ from wsgi_client import WSGIClient
 
 SDK3 = sentry_sdk.VERSION.startswith("3.")
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
-TEST_DSN = "https://public@sentry.example.invalid/1"
 HEROKU = {"SENTRY_DSN": TEST_DSN, "SENTRY_ENVIRONMENT": "test", "DYNO": "web.1"}
 
 
@@ -287,3 +288,15 @@ def test_options_removed_in_3_fail_at_init(recorder, option):
             warnings.simplefilter("ignore", DeprecationWarning)  # some are deprecated in 2.x
             sentry_sdk.init(**options)
         assert option in sentry_sdk.get_client().options
+
+
+@pytest.mark.django_db
+def test_the_2x_traces_sampler_runs_unchanged(init3, recorder):
+    """3.x passes the sampler the same `wsgi_environ` and `parent_sampled` keys."""
+    init3(traces_sampler=traces_sampler.traces_sampler)
+
+    for path in ("/health/", "/admin/login/", "/wp-login.php"):
+        WSGIClient().get(path)
+
+    segments = [s["name"] for s in streamed_spans(recorder) if s["is_segment"]]
+    assert segments == ["/wp-login.php"]  # health checks and admin pages: 0.0
