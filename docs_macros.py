@@ -148,12 +148,13 @@ def _ms(value: float) -> str:
 
 def _duration(row: dict, failed: bool, x: float, width: float, y: int) -> str:
     """The duration (and a failed status) after the bar, or before it when there is no room."""
-    text = _ms(row["duration_ms"]) + (f", {row['status']}" if failed else "")
+    duration = row["duration_ms"]
+    text = (_ms(duration) if duration else "< 0.1 ms") + (f", {row['status']}" if failed else "")
     if x + width + 4 + len(text) * CHAR <= WIDTH:
-        where = f'x="{x + width + 4:.1f}"'
-    else:
-        where = f'x="{x - 4:.1f}" text-anchor="end"'
-    return f'<text class="duration" {where} y="{y + 15}">{html.escape(text)}</text>'
+        where, inside = f'x="{x + width + 4:.1f}"', ""
+    else:  # a bar that reaches the end: the text goes inside it, at its end
+        where, inside = f'x="{x + width - 4:.1f}" text-anchor="end"', " inside"
+    return f'<text class="duration{inside}" {where} y="{y + 15}">{html.escape(text)}</text>'
 
 
 def _waterfall(ident: str, trace: list[dict]) -> str:
