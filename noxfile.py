@@ -1,8 +1,13 @@
 """Sessions: `nox` runs lint, tests and docs; `nox -s docs-live` serves the site."""
 
 import os
+import sys
+from pathlib import Path
 
 import nox
+
+sys.path.insert(0, str(Path(__file__).parent / "tests"))
+from harness.environ import settings_in
 
 nox.options.default_venv_backend = "uv"
 nox.options.sessions = ["lint", "tests", "docs"]
@@ -26,12 +31,11 @@ def install_groups(session: nox.Session, *groups: str) -> None:
 
 
 def clean_environ() -> dict[str, str | None]:
-    """Never let a developer's own Sentry or Redis settings leak into a test run."""
-    return {
-        name: None
-        for name in os.environ
-        if name.startswith(("SENTRY_", "HEROKU_")) or name in ("DYNO", "DJANGO_SETTINGS_MODULE")
-    }
+    """Never let a developer's own Sentry, Heroku, Django or Celery settings leak into a run.
+
+    REDIS_URL stays: tests/redis_server.py uses the server it names instead of starting one.
+    """
+    return {name: None for name in settings_in(os.environ) if name != "REDIS_URL"}
 
 
 @nox.session(python=PYTHON)
@@ -142,9 +146,7 @@ def browser(session: nox.Session) -> None:
         session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=apt)
     install_groups(session, "tests", "docs", "browser")
     session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
-    session.run(
-        "pytest", "tests/browser", "-p", "no:randomly", *session.posargs, env=clean_environ()
-    )
+    session.run("pytest", "tests/browser", *session.posargs, env=clean_environ())
 
 
 SDK3_REQUIREMENTS = "envs/sdk3/requirements.txt"  # uv.lock's versions, sentry-sdk 3.0.0b2
@@ -166,7 +168,7 @@ def sdk3(session: nox.Session) -> None:
         return
     guide = ["tests/docs", "tests/app", "--deselect", "tests/docs/test_moving_to_sdk3.py"]
     guide += ["--ignore-glob", "*scratch*", "--continue-on-collection-errors", "-q", "--tb=no"]
-    guide += ["-rN", "-p", "no:randomly"]
+    guide += ["-rN"]
     reports = [f"{session.create_tmp()}/as-written.xml", f"{session.create_tmp()}/with-3x.xml"]
     # Failures are the point of these two runs: the record says which and why.
     session.run("pytest", *guide, f"--junitxml={reports[0]}", env=env, success_codes=[0, 1])

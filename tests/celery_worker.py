@@ -7,11 +7,6 @@ before `celery.contrib.testing.worker` is imported. `celery_worker` makes sure o
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import sentry_sdk
 from sentry_sdk.integrations import _installed_integrations
@@ -63,38 +58,3 @@ def celery_worker(_celery_worker_session, redis_url):
     # Tasks defined after the worker started (in snippets) need a consumer strategy too.
     worker.consumer.update_strategies()
     return worker.app
-
-
-BEAT_PROCESS = """
-import sys
-
-import celery.beat
-import sentry_sdk
-
-from bahk.celery import app
-
-app.loader.init_worker()  # what `celery beat` does first: Django settings load here
-scheduler = celery.beat.Scheduler(app, lazy=True)
-scheduler.setup_schedule()
-for name in sys.argv[1:]:
-    scheduler.apply_entry(scheduler.schedule[name], producer=None)
-sentry_sdk.flush()
-"""
-
-
-def run_beat_entries_in_a_process(environ: dict[str, str], *entry_names: str) -> None:
-    """Apply beat entries in a separate Python process, as a separately started beat would.
-
-    `environ` adds to a copy of this process's environment without SENTRY_* variables.
-    """
-    example_app = Path(__file__).resolve().parents[1] / "example_app"
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SENTRY_")}
-    env.update(PYTHONPATH=str(example_app), **environ)
-    subprocess.run(
-        [sys.executable, "-c", BEAT_PROCESS, *entry_names],
-        env=env,
-        cwd=example_app,
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )

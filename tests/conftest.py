@@ -23,6 +23,7 @@ import sentry_sdk
 import sentry_sdk.scope
 
 import network_guard
+from harness.environ import TEST_DSN, settings_in
 from payloads import check_payload
 from redis_server import check_redis, redis_server
 from sentry_http_endpoint import SentryHTTPEndpoint
@@ -30,8 +31,6 @@ from sentry_recorder import RecordingTransport
 from wsgi_client import WSGIClient
 
 pytest_plugins = ["celery_worker"]
-
-TEST_DSN = "https://public@sentry.example.invalid/1"
 
 
 def pytest_configure(config):
@@ -199,11 +198,11 @@ def _raw_transactions_for_trace_pictures(request):
 
 @pytest.fixture
 def clean_environ(monkeypatch) -> Callable[..., None]:
-    """Remove SENTRY_* and Heroku variables from os.environ for this test."""
+    """Remove the developer's Sentry, Heroku, Django, Celery and Redis settings from os.environ
+    for this test (harness/environ.py)."""
 
     def clear() -> None:
-        for name in list(os.environ):
-            if name.startswith(("SENTRY_", "HEROKU_")) or name in ("DYNO", "SOURCE_VERSION"):
-                monkeypatch.delenv(name)
+        for name in settings_in(os.environ):
+            monkeypatch.delenv(name)
 
     return clear

@@ -8,7 +8,6 @@ so no root and no system package are needed, and it is stopped at the end.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,16 +16,11 @@ from contextlib import contextmanager
 
 import redis
 
+from harness.ports import free_port
+
 
 class RedisUnavailable(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def check_redis(url: str) -> None:

@@ -1,11 +1,14 @@
 """The rules that keep every line of code on the site executed and checked.
 
+Numbered as in the README's "Rules the tests enforce", which is their one list:
+
 1. No code typed inline in docs/**/*.md: every fenced block only includes repository files.
 2. Every file in snippets/ is included by at least one page.
 3. (In pyproject.toml, enforced by `nox -s tests`: 100% line coverage of snippets/.)
 4. Every Python snippet is used by a test in tests/docs/ that reads the recorded envelopes
    (`recorder`) and asserts on them.
-5. Every recorded payload in tests/payloads/ is shown by a page and written by a test
+5. (In pyproject.toml and tests/network_guard.py: warnings are errors, no host but loopback.)
+6. Every recorded payload in tests/payloads/ is shown by a page and written by a test
    (`assert_payload("<page>/<name>", ...)` in tests/docs/ or tests/app/): none is stale.
 """
 

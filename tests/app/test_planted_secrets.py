@@ -22,6 +22,7 @@ from django.core.cache import cache
 
 import bahk.sentry
 from bahk.sentry import DATA_COLLECTION
+from harness.environ import TEST_DSN
 from hub.models import Participant
 from payloads import trim
 
@@ -288,7 +289,7 @@ def test_an_event_scrubber_is_ignored_once_data_collection_is_set(recorder):
 
     with pytest.warns(UserWarning, match="Event scrubbers are not enabled"):
         sentry_sdk.init(
-            dsn="https://public@sentry.example.invalid/1",
+            dsn=TEST_DSN,
             transport=recorder,
             data_collection=DATA_COLLECTION,
             event_scrubber=EventScrubber(denylist=[*DEFAULT_DENYLIST, "email"]),

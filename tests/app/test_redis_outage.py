@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.environ import clean_environ
 from redis_server import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,12 +67,7 @@ def wait_for_line(log: Path, text: str, timeout: float) -> None:
 
 @pytest.fixture
 def worker_environ(sentry_endpoint, tmp_path) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SENTRY_", "HEROKU_", "DJANGO_", "CELERY_"))
-        and name not in ("DYNO", "REDIS_URL", "DATABASE_URL")
-    }
+    env = clean_environ()
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
         PYTHONPATH=str(EXAMPLE_APP),

@@ -8,16 +8,16 @@ read those reports where Sentry would, at the endpoint.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
-import celery.beat
 import pytest
 import sentry_sdk
 
 from bahk.sentry import init_sentry
 from factories import create_fast
+from harness.beat import beat_scheduler
+from harness.ports import free_port
 from sentry_http_endpoint import SentryHTTPEndpoint
 
 REQUESTS = 10
@@ -31,12 +31,6 @@ MAP_URL = "/api/fasts/1/participants/map/"
 @pytest.fixture
 def fast(db, redis_url):
     return create_fast(1, [("Oslo", 59.9, 10.7)])
-
-
-def free_loopback_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_sentry(dsn: str, **overrides) -> None:
@@ -65,7 +59,7 @@ def lost(endpoint: SentryHTTPEndpoint, reason: str, category: str = "transaction
 
 
 def test_connection_refused_requests_succeed_and_the_loss_is_reported_later(fast, wsgi):
-    port = free_loopback_port()  # nothing listens there: every connection is refused
+    port = free_port()  # nothing listens there: every connection is refused
     start_sentry(f"http://public@127.0.0.1:{port}/1")
 
     durations = timed_requests(wsgi)
@@ -120,8 +114,7 @@ def apply_at_once(app, names: list[str]) -> None:
     errors = []
 
     def apply(name: str) -> None:
-        scheduler = celery.beat.Scheduler(app, lazy=True)
-        scheduler.setup_schedule()
+        scheduler = beat_scheduler(app)
         barrier.wait()
         try:
             scheduler.apply_entry(scheduler.schedule[name], producer=None)

@@ -18,6 +18,7 @@ from sentry_api import Call, SentryAPI
 
 from bahk.release import release_name
 from bahk.sentry import sentry_options
+from harness.environ import TEST_DSN
 
 COMMIT = "4f6c2a9e0b1d3c5e7f9a1b3c5d7e9f0a2b4c6d8e"  # the commit Heroku built
 TOKEN = "sntrys_release-phase-test"
@@ -175,7 +176,7 @@ def test_release_name_order(environ, expected):
     ids=["slash", "backslash", "tab", "newline", "period", "two-periods", "too-long"],
 )
 def test_a_release_name_sentry_refuses_stops_the_app_at_start(name, problem):
-    environ = {"SENTRY_DSN": "https://public@sentry.example.invalid/1", "SENTRY_RELEASE": name}
+    environ = {"SENTRY_DSN": TEST_DSN, "SENTRY_RELEASE": name}
 
     with pytest.raises(ImproperlyConfigured) as refused:
         sentry_options(environ)

@@ -11,9 +11,8 @@ import pytest
 import sentry_sdk
 
 from bahk.sentry import init_sentry
+from harness.environ import TEST_DSN
 from sentry_http_endpoint import SentryHTTPEndpoint
-
-TEST_DSN = "https://public@sentry.example.invalid/1"
 
 
 @pytest.fixture

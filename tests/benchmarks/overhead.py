@@ -44,6 +44,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "example_app"), str(ROOT / "tests")]
 
+from harness.environ import settings_in  # noqa: E402
+
 FAST_COUNT = 3
 CITIES = 20
 PARTICIPANTS_PER_FAST = 200
@@ -80,9 +82,8 @@ CONFIGURATIONS = [
 
 
 def _prepare_environment(redis_url: str, database_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("SENTRY_", "HEROKU_")) or name == "DYNO":
-            del os.environ[name]
+    for name in settings_in(os.environ):
+        del os.environ[name]
     os.environ.update(
         DJANGO_SETTINGS_MODULE="bahk.settings",
         DATABASE_URL=f"sqlite:///{database_path}",

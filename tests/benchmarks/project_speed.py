@@ -6,7 +6,6 @@ so "warm"), from a clean environment: no SENTRY_*, HEROKU_* or Django settings o
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import subprocess
@@ -17,17 +16,14 @@ from pathlib import Path
 
 from site_weight import page_weights
 
+from harness.environ import clean_environ
+
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_TEST = re.compile(r"^\d+\.\d+s (setup|call|teardown) ")
 
 
 def _clean_environ() -> dict[str, str]:
-    return {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SENTRY_", "HEROKU_"))
-        and name not in ("DYNO", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL")
-    } | {"NO_MKDOCS_2_WARNING": "1"}
+    return clean_environ(NO_MKDOCS_2_WARNING="1")
 
 
 def _timed_run(args: list[str]) -> tuple[float, subprocess.CompletedProcess]:

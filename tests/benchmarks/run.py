@@ -20,10 +20,12 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-import project_speed
-import report
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests/: the harness
+
+import project_speed  # noqa: E402
+import report  # noqa: E402
+
 PACKAGES = {"sentry-sdk": "sentry-sdk", "Django": "django", "Celery": "celery", "redis-py": "redis"}
 
 

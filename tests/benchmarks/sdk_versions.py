@@ -36,6 +36,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "example_app"), str(ROOT / "tests"), str(H
 
 import overhead  # noqa: E402
 
+from harness.environ import clean_environ  # noqa: E402
+
 RESULTS = HERE / "results"
 # key, label, traces_sample_rate, and which setup: "2x" (bahk/sentry.py), "3x" (its 3.x
 # version, snippets/sdk3/sentry.py) or "bridge" (the 3.x version on 2.75 in stream mode).
@@ -137,7 +139,7 @@ def worker(sdk: str, dsn: str, block: int, warmup: int) -> None:
 
 
 def _start_worker(python: str, sdk: str, dsn: str, redis_url: str, workdir: Path, args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRY_", "HEROKU_"))}
+    env = clean_environ()
     env.update(
         DJANGO_SETTINGS_MODULE="bahk.settings",
         DATABASE_URL=f"sqlite:///{workdir / f'bench-{sdk}.sqlite3'}",

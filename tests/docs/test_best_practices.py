@@ -9,6 +9,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from factories import create_fast
+from harness.ports import free_port
 from payloads import trim
 from snippets.best_practices import fingerprint
 from wsgi_client import WSGIClient
@@ -16,10 +17,7 @@ from wsgi_client import WSGIClient
 
 def closed_loopback_url() -> str:
     """A Redis URL on a loopback port where nothing listens: connections are refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
+    return f"redis://127.0.0.1:{free_port()}/0"
 
 
 @pytest.mark.django_db

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 import sentry_sdk
 
-from celery_worker import run_beat_entries_in_a_process
+from harness.beat import run_beat_entries_in_a_process
 from payloads import ROOT, trim
 from snippets.celery import (
     eager_settings,

@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 import pytest
+from harness.environ import TEST_DSN
 import sentry_sdk
 from django.conf import settings as django_settings
 from django.test import Client
@@ -10,8 +11,6 @@ from django.test import Client
 from payloads import trim
 from snippets.context import enrich_events, task_user, user_info
 from wsgi_client import HerokuRouter, WSGIClient
-
-DSN = "https://public@sentry.example.invalid/1"
 
 
 def test_tags_context_and_breadcrumbs_reach_the_event(sentry_init, recorder, assert_payload):
@@ -88,7 +87,7 @@ def test_user_info_behind_the_router_sends_the_user_id_only(
     recorder, routed, logged_in_cookie, assert_payload
 ):
     amina, headers = logged_in_cookie
-    user_info.init_sentry_with_user_info(DSN, transport=recorder, traces_sample_rate=1.0)
+    user_info.init_sentry_with_user_info(TEST_DSN, transport=recorder, traces_sample_rate=1.0)
 
     post_a_password(routed, headers["Cookie"])
 
@@ -112,7 +111,7 @@ def test_user_info_behind_the_router_sends_the_user_id_only(
 def test_user_info_alone_sends_what_the_warning_lists(recorder, routed, logged_in_cookie):
     """The form the page warns against: every category it leaves out is collected."""
     amina, headers = logged_in_cookie
-    sentry_sdk.init(dsn=DSN, transport=recorder, data_collection={"user_info": True})
+    sentry_sdk.init(dsn=TEST_DSN, transport=recorder, data_collection={"user_info": True})
 
     post_a_password(routed, headers["Cookie"])
 
@@ -136,7 +135,7 @@ def test_user_info_alone_sends_what_the_warning_lists(recorder, routed, logged_i
 
 @pytest.mark.django_db
 def test_user_info_on_anonymous_request_behind_the_router_has_no_user_fields(recorder, routed):
-    user_info.init_sentry_with_user_info(DSN, transport=recorder)
+    user_info.init_sentry_with_user_info(TEST_DSN, transport=recorder)
 
     routed.get("/sentry-debug/")
 
@@ -161,7 +160,7 @@ def test_which_data_collection_sends_a_user(
 ):
     _amina, headers = logged_in_cookie
     options = {} if data_collection is None else {"data_collection": data_collection}
-    sentry_sdk.init(dsn=DSN, transport=recorder, traces_sample_rate=1.0, **options)
+    sentry_sdk.init(dsn=TEST_DSN, transport=recorder, traces_sample_rate=1.0, **options)
 
     routed.get("/sentry-debug/", headers=headers)
 
@@ -188,7 +187,7 @@ def test_bahk_default_sends_no_user(sentry_init, recorder, routed, logged_in_coo
 @pytest.mark.parametrize("value", [True, False])
 def test_send_default_pii_is_deprecated_even_when_false(recorder, value):
     with pytest.warns(DeprecationWarning, match="send_default_pii option is deprecated"):
-        sentry_sdk.init(dsn=DSN, transport=recorder, send_default_pii=value)
+        sentry_sdk.init(dsn=TEST_DSN, transport=recorder, send_default_pii=value)
 
     sentry_sdk.capture_message("still sent")
     assert recorder.events()[0]["message"] == "still sent"

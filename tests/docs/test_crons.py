@@ -10,6 +10,7 @@ import sentry_sdk
 from celery import shared_task
 from sentry_sdk.integrations.celery import CeleryIntegration
 
+from harness.beat import apply_beat_entries
 from payloads import trim
 from snippets.crons import (
     beat_init,
@@ -21,14 +22,6 @@ from snippets.crons import (
 
 APP_ENTRIES = ("daily-fast-notifications", "hourly-fast-map-updates")
 CHECK_IN_FIELDS = ("monitor_slug", "status", "monitor_config", "duration")
-
-
-def apply_beat_entries(app, *names):
-    """What `celery beat` does when entries are due: the scheduler's own apply_entry."""
-    scheduler = celery.beat.Scheduler(app, lazy=True)
-    scheduler.setup_schedule()
-    for name in names:
-        scheduler.apply_entry(scheduler.schedule[name], producer=None)
 
 
 def by_slug(check_ins):
@@ -242,12 +235,8 @@ def test_exclude_pattern_must_match_up_to_the_end_of_the_name(
     sentry_init(
         integrations=[CeleryIntegration(monitor_beat_tasks=True, exclude_beat_tasks=[pattern])]
     )
-    scheduler = celery.beat.Scheduler(celery_worker, lazy=True)
-    scheduler.setup_schedule()
-    entry = scheduler.schedule["cleanup-expired-sessions"]
-    entry.options["queue"] = "no-worker-running"  # only beat's side matters here
-
-    scheduler.apply_entry(entry, producer=None)
+    # Only beat's side matters here: no worker consumes that queue.
+    apply_beat_entries(celery_worker, "cleanup-expired-sessions", queue="no-worker-running")
 
     # The SDK adds "$" to the pattern, then searches the name with it.
     sent = [(c["monitor_slug"], c["monitor_config"]["schedule"]) for c in recorder.check_ins()]

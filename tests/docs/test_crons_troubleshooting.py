@@ -10,7 +10,7 @@ from celery import Celery
 from celery.schedules import crontab
 from celery.signals import task_postrun
 
-from celery_worker import run_beat_entries_in_a_process
+from harness.beat import apply_beat_entries, run_beat_entries_in_a_process
 from payloads import trim
 from snippets.crons_troubleshooting import beat_timezone, short_interval
 
@@ -22,12 +22,6 @@ def crontab_fields(schedule: crontab) -> dict:
         field: getattr(schedule, f"_orig_{field}")
         for field in ("minute", "hour", "day_of_week", "day_of_month", "month_of_year")
     }
-
-
-def beat_scheduler(app):
-    scheduler = celery.beat.Scheduler(app, lazy=True)
-    scheduler.setup_schedule()
-    return scheduler
 
 
 @pytest.fixture
@@ -74,12 +68,8 @@ def test_worker_without_sentry_leaves_only_in_progress(
 
 def test_worker_down_leaves_only_in_progress(sentry_init, recorder, celery_worker, redis_url):
     sentry_init()
-    scheduler = beat_scheduler(celery_worker)
-    entry = scheduler.schedule[DAILY]
     # A queue no worker consumes: the same as no worker running.
-    entry.options["queue"] = "no-worker-running"
-
-    scheduler.apply_entry(entry, producer=None)
+    apply_beat_entries(celery_worker, DAILY, queue="no-worker-running")
 
     (check_in,) = recorder.check_ins()
     assert (check_in["monitor_slug"], check_in["status"]) == (DAILY, "in_progress")
@@ -92,8 +82,8 @@ def test_two_beat_processes_send_every_check_in_twice(
 ):
     sentry_init()
 
-    for beat in (beat_scheduler(celery_worker), beat_scheduler(celery_worker)):
-        beat.apply_entry(beat.schedule[DAILY], producer=None)
+    for _beat_process in range(2):
+        apply_beat_entries(celery_worker, DAILY)
 
     recorder.wait_for(lambda r: len(r.check_ins()) == 4)
     check_ins = recorder.check_ins()
@@ -122,11 +112,7 @@ def test_monitor_timezone_is_the_beat_timezone(sentry_init, recorder, redis_url,
         for name, entry in bahk_app.conf.beat_schedule.items()
     }
     sentry_init()
-    scheduler = beat_scheduler(paris_app)
-    entry = scheduler.schedule[DAILY]
-    entry.options["queue"] = "no-worker-running"  # only beat's side matters here
-
-    scheduler.apply_entry(entry, producer=None)
+    apply_beat_entries(paris_app, DAILY, queue="no-worker-running")  # only beat's side matters
 
     (check_in,) = recorder.check_ins()
     assert check_in["monitor_config"] == {
@@ -146,10 +132,8 @@ def test_interval_not_in_whole_minutes_is_skipped_with_a_debug_only_warning(
     celery_worker.conf.beat_schedule = {**original, **short_interval.BEAT_SCHEDULE}
     try:
         sentry_init(traces_sample_rate=1.0, debug=debug)
-        scheduler = beat_scheduler(celery_worker)
         with caplog.at_level(logging.WARNING, logger="sentry_sdk.errors"):
-            for name in short_interval.BEAT_SCHEDULE:
-                scheduler.apply_entry(scheduler.schedule[name], producer=None)
+            apply_beat_entries(celery_worker, *short_interval.BEAT_SCHEDULE)
     finally:
         celery_worker.conf.beat_schedule = original
 

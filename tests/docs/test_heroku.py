@@ -5,8 +5,8 @@ real dynos: tests/app/test_procfile_processes.py.
 """
 
 import pytest
-from celery.beat import Scheduler
 
+from harness.beat import apply_beat_entries
 from payloads import trim
 
 DYNO_METADATA = {"HEROKU_RELEASE_VERSION": "v42", "HEROKU_APP_NAME": "bahk-prod"}
@@ -79,9 +79,7 @@ def test_two_beat_processes_run_every_task_twice(sentry_init, recorder, celery_w
     name = "hourly-fast-map-updates"
 
     for _beat_process in range(2):
-        scheduler = Scheduler(celery_worker, lazy=True)
-        scheduler.setup_schedule()
-        scheduler.apply_entry(scheduler.schedule[name], producer=None)
+        apply_beat_entries(celery_worker, name)
 
     def both_finished(r):
         return len([c for c in r.check_ins() if c["status"] == "ok"]) == 2

@@ -8,6 +8,7 @@ import linecache
 from urllib.parse import urlencode
 
 import pytest
+from harness.environ import TEST_DSN
 import sentry_sdk
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -17,7 +18,6 @@ from bahk.sentry import DATA_COLLECTION
 from payloads import trim
 from snippets.sensitive_data import user_info
 
-DSN = "https://public@sentry.example.invalid/1"
 
 CSRF_SECRET = "c" * 32
 SECRET_HEADERS = {
@@ -110,7 +110,7 @@ def assert_source_context(frames: list[dict]) -> None:
 
 def test_bahk_decides_every_category_the_sdk_knows(recorder):
     """A category that a new SDK release adds fails this test until bahk decides about it."""
-    sentry_sdk.init(dsn=DSN, transport=recorder, data_collection=DATA_COLLECTION)
+    sentry_sdk.init(dsn=TEST_DSN, transport=recorder, data_collection=DATA_COLLECTION)
 
     # The SDK resolves data_collection into one entry per category it knows, filling in its
     # defaults for those left out; a misspelt key inside a category falls back the same way.

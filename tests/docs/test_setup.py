@@ -4,6 +4,7 @@ import logging
 import subprocess
 
 import pytest
+from harness.environ import TEST_DSN
 import sentry_sdk
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -12,8 +13,6 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 from bahk.sentry import DATA_COLLECTION, init_sentry
 from payloads import trim
 from snippets.setup import own_hook, sdk_defaults
-
-DSN = "https://public@sentry.example.invalid/1"
 
 
 def test_unset_dsn_means_sentry_is_off_and_silent(clean_environ, network_attempts):
@@ -32,7 +31,7 @@ def test_sdk_alone_reads_dsn_from_environment_and_says_production(
     clean_environ, monkeypatch, recorder, assert_payload
 ):
     clean_environ()
-    monkeypatch.setenv("SENTRY_DSN", DSN)
+    monkeypatch.setenv("SENTRY_DSN", TEST_DSN)
 
     sdk_defaults.init_with_sdk_defaults(transport=recorder)
     sentry_sdk.capture_message("Where does this come from?")
@@ -49,7 +48,7 @@ def test_sdk_alone_reads_dsn_from_environment_and_says_production(
 def test_app_defaults_to_development(clean_environ, recorder):
     clean_environ()
 
-    assert init_sentry({"SENTRY_DSN": DSN}, transport=recorder)
+    assert init_sentry({"SENTRY_DSN": TEST_DSN}, transport=recorder)
     sentry_sdk.capture_message("Where does this come from?")
 
     (event,) = recorder.events()
@@ -146,7 +145,7 @@ def test_app_reads_traces_sample_rate(sentry_init, recorder, wsgi, raw, transact
 @pytest.mark.django_db
 def test_sdk_alone_ignores_traces_sample_rate_variable(clean_environ, monkeypatch, recorder, wsgi):
     clean_environ()
-    monkeypatch.setenv("SENTRY_DSN", DSN)
+    monkeypatch.setenv("SENTRY_DSN", TEST_DSN)
     monkeypatch.setenv("SENTRY_TRACES_SAMPLE_RATE", "1.0")
     sdk_defaults.init_with_sdk_defaults(transport=recorder)
 
@@ -159,7 +158,7 @@ def test_sdk_alone_ignores_traces_sample_rate_variable(clean_environ, monkeypatc
 @pytest.mark.parametrize("raw", ["1.5", "10%"])
 def test_traces_sample_rate_outside_0_to_1_fails_at_startup(raw):
     with pytest.raises(ImproperlyConfigured, match="SENTRY_TRACES_SAMPLE_RATE must be a number"):
-        init_sentry({"SENTRY_DSN": DSN, "SENTRY_TRACES_SAMPLE_RATE": raw})
+        init_sentry({"SENTRY_DSN": TEST_DSN, "SENTRY_TRACES_SAMPLE_RATE": raw})
     assert not sentry_sdk.get_client().is_active()
 
 
@@ -181,7 +180,7 @@ WITH_USER = {**DATA_COLLECTION, "user_info": True}
 
 def test_own_before_send_runs_after_bahks(clean_environ, monkeypatch, recorder, assert_payload):
     clean_environ()
-    monkeypatch.setenv("SENTRY_DSN", DSN)
+    monkeypatch.setenv("SENTRY_DSN", TEST_DSN)
     assert own_hook.start_sentry(transport=recorder, data_collection=WITH_USER)
     sentry_sdk.set_user(AMINA)
 
@@ -204,7 +203,7 @@ def test_init_sentry_runs_a_given_hook_on_what_bahks_let_through(clean_environ, 
         return event
 
     assert init_sentry(
-        {"SENTRY_DSN": DSN},
+        {"SENTRY_DSN": TEST_DSN},
         transport=recorder,
         traces_sample_rate=1.0,
         data_collection=WITH_USER,
@@ -225,7 +224,7 @@ def test_init_sentry_runs_a_given_hook_on_what_bahks_let_through(clean_environ, 
 def test_a_hook_set_to_none_leaves_bahks_in_place(clean_environ, recorder):
     clean_environ()
     assert init_sentry(
-        {"SENTRY_DSN": DSN},
+        {"SENTRY_DSN": TEST_DSN},
         transport=recorder,
         data_collection=WITH_USER,
         before_send=None,

@@ -28,6 +28,8 @@ from importlib.metadata import requires, version
 from pathlib import Path
 
 import pytest
+from harness.environ import clean_environ
+from harness.ports import free_port
 import redis
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -180,12 +182,8 @@ def project_redis_url(_redis_session_url) -> str:
 
 def plain_environ(**extra: str) -> dict[str, str]:
     """A shell's environment: no SENTRY_*, Heroku, Django or Redis variables, no PYTHONPATH."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SENTRY_", "HEROKU_", "DJANGO_", "CELERY_"))
-        and name not in ("DYNO", "REDIS_URL", "PYTHONPATH")
-    }
+    env = clean_environ()
+    env.pop("PYTHONPATH", None)
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     return {**env, **extra}
 
@@ -242,12 +240,6 @@ def test_manage_py_check_passes(project, reader_environ):
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str, timeout: float = 15.0) -> int:
@@ -353,6 +345,7 @@ def test_install_tabs_name_the_same_requirements_as_the_example_app(setup_page):
         name = canonicalize_name(requirement.name)
         # The same range as the example app, so the page cannot drift from what is tested...
         assert requirement.specifier == app[name].specifier, requirement
+        assert requirement.extras == app[name].extras, requirement
         # ...and the versions the tests run with are in it.
         assert version(name) in requirement.specifier, requirement
     celery = next(r for r in commands["pip"] if r.name == "celery")

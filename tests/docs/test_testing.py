@@ -8,6 +8,7 @@ from pathlib import Path
 
 import celery.beat
 import pytest
+from harness.environ import clean_environ
 import redis
 import sentry_sdk
 from django.test import Client
@@ -161,11 +162,7 @@ print(json.dumps({
 def test_celery_testing_worker_imported_too_early_loses_task_errors_and_transactions(
     redis_url,
 ):
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SENTRY_", "DJANGO_", "CELERY_"))
-    }
+    env = clean_environ()
     env.update(
         PYTHONPATH=os.pathsep.join(str(ROOT / d) for d in ("example_app", "tests", ".")),
         DJANGO_SETTINGS_MODULE="bahk.settings",

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from honcho.environ import parse_procfile
 
+from harness.ports import free_port
 from heroku.router import HerokuRouter
-from redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_APP = ROOT / "example_app"
