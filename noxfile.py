@@ -33,7 +33,7 @@ def install_groups(session: nox.Session, *groups: str) -> None:
 def clean_environ() -> dict[str, str | None]:
     """Never let a developer's own Sentry, Heroku, Django or Celery settings leak into a run.
 
-    REDIS_URL stays: tests/redis_server.py uses the server it names instead of starting one.
+    REDIS_URL stays: tests/harness/redis_server.py uses the server it names instead of starting one.
     """
     return {name: None for name in settings_in(os.environ) if name != "REDIS_URL"}
 

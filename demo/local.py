@@ -21,9 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.redis_server import free_port, redis_server
 from heroku.app import ROOT, HerokuApp
-
-from redis_server import free_port, redis_server
 
 SPOTLIGHT = Path(__file__).resolve().parent / "spotlight"
 SPOTLIGHT_SERVER = SPOTLIGHT / "node_modules" / "@spotlightjs" / "spotlight" / "dist" / "run.js"

@@ -6,7 +6,7 @@
 - `wsgi`: a client for the real WSGI application (the one the SDK instruments).
 - `redis_url`: a real Redis server for the session; Django's cache points at it.
 - `rediss_url`: that server behind TLS with a self-signed certificate (tests/heroku/tls_redis.py).
-- `celery_worker`: a real Celery worker on that Redis broker (see tests/celery_worker.py).
+- `celery_worker`: a real Celery worker on that Redis broker (see tests/harness/celery_worker.py).
 - `sentry_endpoint`: a loopback Sentry ingest endpoint for the SDK's real HTTP transport.
 - `assert_payload(name, payload)`: compare a trimmed payload with the one shown on the site.
 
@@ -22,15 +22,15 @@ import pytest
 import sentry_sdk
 import sentry_sdk.scope
 
-import network_guard
+from harness import network_guard
 from harness.environ import TEST_DSN, settings_in
+from harness.redis_server import check_redis, redis_server
+from harness.sentry_http_endpoint import SentryHTTPEndpoint
+from harness.wsgi_client import WSGIClient
 from payloads import check_payload
-from redis_server import check_redis, redis_server
-from sentry_http_endpoint import SentryHTTPEndpoint
 from sentry_recorder import RecordingTransport
-from wsgi_client import WSGIClient
 
-pytest_plugins = ["celery_worker"]
+pytest_plugins = ["harness.celery_worker"]
 
 
 def pytest_configure(config):

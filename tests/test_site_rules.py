@@ -7,7 +7,7 @@ Numbered as in the README's "Rules the tests enforce", which is their one list:
 3. (In pyproject.toml, enforced by `nox -s tests`: 100% line coverage of snippets/.)
 4. Every Python snippet is used by a test in tests/docs/ that reads the recorded envelopes
    (`recorder`) and asserts on them.
-5. (In pyproject.toml and tests/network_guard.py: warnings are errors, no host but loopback.)
+5. (pyproject.toml, tests/harness/network_guard.py: warnings are errors, no host but loopback.)
 6. Every recorded payload in tests/payloads/ is shown by a page and written by a test
    (`assert_payload("<page>/<name>", ...)` in tests/docs/ or tests/app/): none is stale.
 """

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
-from heroku.app import procfile_commands
 
 from bahk.sentry import init_sentry, log_sentry_status
+from heroku.app import procfile_commands
 
 EXAMPLE_APP = Path(__file__).resolve().parents[2] / "example_app"
 VALID_DSN = "https://public@o1.ingest.sentry.io/1"

@@ -1,4 +1,5 @@
-"""tests/network_guard.py: a test that reaches for another machine fails, before a packet leaves."""
+"""tests/harness/network_guard.py: a test that reaches for another machine fails, before a
+packet leaves."""
 
 import socket
 import subprocess
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import network_guard
-from network_guard import NonLoopbackConnection
+from harness import network_guard
+from harness.network_guard import NonLoopbackConnection
 
 # TEST-NET-1 (RFC 5737): reserved for documentation, never routed on the internet.
 UNROUTABLE_ADDRESS = "192.0.2.1"
@@ -63,7 +64,7 @@ def test_loopback_is_allowed(host, network_attempts):
 
 
 INNER_CONFTEST = """
-import network_guard
+from harness import network_guard
 
 def pytest_configure(config):
     network_guard.install(config)
@@ -99,7 +100,7 @@ def test_a_test_that_reaches_another_machine_fails_even_if_it_swallows_the_error
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:django", "-rA"],
         cwd=tmp_path,
-        env={"PYTHONPATH": str(TESTS_DIR), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(TESTS_DIR), "PATH": "/usr/bin:/bin", "COLUMNS": "200"},
         capture_output=True,
         text=True,
         timeout=60,
@@ -107,7 +108,10 @@ def test_a_test_that_reaches_another_machine_fails_even_if_it_swallows_the_error
 
     output = run.stdout + run.stderr
     assert run.returncode == 1, output
-    assert "FAILED test_inner.py::test_connects_out - network_guard.NonLoopbackConnection" in output
+    assert (
+        "FAILED test_inner.py::test_connects_out - harness.network_guard.NonLoopbackConnection"
+        in output
+    )
     assert "ERROR test_inner.py::test_swallows_the_error_as_a_background_sender_would" in output
     assert "PASSED test_inner.py::test_stays_on_loopback" in output
     assert "PASSED test_inner.py::test_says_it_provokes_one_on_purpose" in output

@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from celery import Celery
-from heroku.app import HerokuApp
 
+from heroku.app import HerokuApp
 from payloads import trim
 
 FIXTURE = Path(__file__).resolve().parents[1] / "heroku" / "fast.json"

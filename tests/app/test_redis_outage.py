@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.environ import clean_environ
-from redis_server import redis_server
+from harness.redis_server import redis_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_APP = ROOT / "example_app"

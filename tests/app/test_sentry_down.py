@@ -15,10 +15,10 @@ import pytest
 import sentry_sdk
 
 from bahk.sentry import init_sentry
-from factories import create_fast
 from harness.beat import beat_scheduler
+from harness.factories import create_fast
 from harness.ports import free_port
-from sentry_http_endpoint import SentryHTTPEndpoint
+from harness.sentry_http_endpoint import SentryHTTPEndpoint
 
 REQUESTS = 10
 # A request may take this long at most, although the misbehaving endpoint takes STALL_SECONDS

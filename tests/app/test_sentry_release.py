@@ -7,18 +7,22 @@ records every call. The web dyno then reports an error to a loopback ingest endp
 
 from __future__ import annotations
 
+import inspect
+import re
 import sqlite3
 import subprocess
 import sys
 
 import pytest
+import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
-from heroku.app import EXAMPLE_APP, VENV_BIN, HerokuApp
 from sentry_api import Call, SentryAPI
 
+from bahk import sentry_release
 from bahk.release import release_name
 from bahk.sentry import sentry_options
 from harness.environ import TEST_DSN
+from heroku.app import EXAMPLE_APP, ROOT, VENV_BIN, HerokuApp
 
 COMMIT = "4f6c2a9e0b1d3c5e7f9a1b3c5d7e9f0a2b4c6d8e"  # the commit Heroku built
 TOKEN = "sntrys_release-phase-test"
@@ -51,7 +55,9 @@ def without_times(calls: list[Call]) -> list[tuple]:
     ]
 
 
-def test_release_phase_creates_the_release_the_app_reports(tmp_path, redis_url, sentry_endpoint):
+def test_release_phase_creates_the_release_the_app_reports(
+    tmp_path, redis_url, sentry_endpoint, assert_payload
+):
     with SentryAPI(org="acme", token=TOKEN, repositories=["acme/bahk"]) as api:
         environ = config_vars(
             tmp_path,
@@ -85,6 +91,13 @@ def test_release_phase_creates_the_release_the_app_reports(tmp_path, redis_url, 
                 ),
             ]
             assert "dateReleased" in api.calls[4].body
+            assert_payload(
+                "best_practices/sentry_cli_calls",
+                [
+                    {"request": f"{method} {path}", "body": body}
+                    for method, path, body in without_times(api.calls)
+                ],
+            )
             release_log = (tmp_path / "release.1.log").read_text()
             assert f"Sentry release: {COMMIT} created, finalized and deployed" in release_log
 
@@ -185,3 +198,39 @@ def test_a_release_name_sentry_refuses_stops_the_app_at_start(name, problem):
 
 def test_two_hundred_characters_is_a_valid_release_name():
     assert release_name({"SENTRY_RELEASE": "b" * 200}) == "b" * 200
+
+
+def test_the_commit_heroku_built_wins_over_a_git_checkout(
+    sentry_init, recorder, monkeypatch, clean_environ, tmp_path
+):
+    """bahk passes the release itself: the SDK alone would put `git rev-parse HEAD` first."""
+    clean_environ()
+    git = ["git", "-c", "user.name=bahk", "-c", "user.email=dev@bahk.invalid", "-C", tmp_path]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "First"], check=True)
+    monkeypatch.chdir(tmp_path)
+    sentry_init({"HEROKU_BUILD_COMMIT": COMMIT})
+
+    sentry_sdk.capture_message("hello")
+
+    assert recorder.events()[0]["release"] == COMMIT
+
+
+def test_a_release_name_sentry_refuses_is_said_in_the_release_phase(tmp_path):
+    with SentryAPI(org="acme", token=TOKEN) as api:
+        environ = config_vars(tmp_path, api, SENTRY_RELEASE="feature/login", **SENTRY_CLI)
+        result = run_release_step(environ)
+
+    assert result.returncode == 0
+    assert "Sentry release: The Sentry release name 'feature/login' contains '/'" in result.stderr
+    assert "No Sentry release created." in result.stderr
+    assert api.calls == []
+
+
+def test_the_config_vars_the_page_sets_are_those_the_release_phase_reads():
+    snippet = (ROOT / "snippets" / "best_practices" / "release_config.sh").read_text()
+    config_vars = set(re.findall(r"\b([A-Z][A-Z_]+)=", snippet))
+
+    assert config_vars == {*sentry_release.SENTRY_CLI_VARIABLES, "SENTRY_REPOSITORY"}
+    assert "runtime-dyno-build-metadata" in snippet  # HEROKU_BUILD_COMMIT
+    assert "SENTRY_REPOSITORY" in inspect.getsource(sentry_release.sentry_cli_steps)

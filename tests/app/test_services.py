@@ -8,7 +8,7 @@ import pytest
 import redis
 import sentry_sdk
 
-from redis_server import RedisUnavailable, check_redis, redis_server
+from harness.redis_server import RedisUnavailable, check_redis, redis_server
 from snippets.celery.enqueue_from_view import send_welcome_email  # known to the worker
 
 

@@ -12,7 +12,7 @@ import sentry_sdk
 
 from bahk.sentry import init_sentry
 from harness.environ import TEST_DSN
-from sentry_http_endpoint import SentryHTTPEndpoint
+from harness.sentry_http_endpoint import SentryHTTPEndpoint
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from django.conf import settings as django_settings
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from factories import create_fast
+from harness.factories import create_fast
 from payloads import trim
 
 URL_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)

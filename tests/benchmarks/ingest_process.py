@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sentry_http_endpoint import SentryHTTPEndpoint
+from harness.sentry_http_endpoint import SentryHTTPEndpoint
 
 
 def main() -> None:

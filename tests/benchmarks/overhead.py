@@ -254,7 +254,7 @@ def _stop_ingest_endpoint(process: subprocess.Popen) -> dict:
 
 
 def measure(rounds: int, block: int, warmup: int, memory_calls: int) -> dict:
-    from redis_server import redis_server
+    from harness.redis_server import redis_server
 
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir, redis_server() as redis_url:
         _prepare_environment(redis_url, Path(workdir) / "bench.sqlite3")
@@ -281,8 +281,8 @@ def _measure_in_django(dsn: str, rounds: int, block: int, warmup: int, memory_ca
     # the clients are made before the WSGI handler loads its (then wrapped) middleware.
     prepared = [_prepare(c, dsn) for c in CONFIGURATIONS]
 
+    from harness.wsgi_client import WSGIClient
     from hub.tasks import update_fast_maps
-    from wsgi_client import WSGIClient
 
     wsgi = WSGIClient()
     url = f"/api/fasts/{fast_id}/participants/map/"

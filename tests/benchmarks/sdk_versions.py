@@ -90,8 +90,8 @@ def worker(sdk: str, dsn: str, block: int, warmup: int) -> None:
         prepared.append(overhead._Prepared(overhead.Configuration(key, key, None), client,
                                            overhead._new_cache()))  # fmt: skip
 
+    from harness.wsgi_client import WSGIClient
     from hub.tasks import update_fast_maps
-    from wsgi_client import WSGIClient
 
     wsgi = WSGIClient()
     url = f"/api/fasts/{fast_id}/participants/map/"
@@ -163,7 +163,7 @@ def _version(python: str) -> str:
 
 
 def measure(args) -> dict:
-    from redis_server import redis_server
+    from harness.redis_server import redis_server
 
     pythons = {"2.75": sys.executable, "3.0": args.sdk3_python}
     versions = {sdk: _version(python) for sdk, python in pythons.items()}

@@ -8,11 +8,11 @@ import sentry_sdk
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from factories import create_fast
+from harness.factories import create_fast
 from harness.ports import free_port
 from payloads import trim
 from snippets.best_practices import fingerprint
-from wsgi_client import WSGIClient
+from harness.wsgi_client import WSGIClient
 
 
 def closed_loopback_url() -> str:

@@ -399,7 +399,7 @@ from django.conf import settings
 
 from bahk.sentry import init_sentry
 from snippets.celery.sample_rate_per_dyno import traces_sample_rate
-from wsgi_client import WSGIClient
+from harness.wsgi_client import WSGIClient
 
 settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
 environ = {**os.environ, "SENTRY_DSN": sys.argv[1]}

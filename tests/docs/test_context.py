@@ -10,7 +10,7 @@ from django.test import Client
 
 from payloads import trim
 from snippets.context import enrich_events, task_user, user_info
-from wsgi_client import HerokuRouter, WSGIClient
+from harness.wsgi_client import HerokuRouter, WSGIClient
 
 
 def test_tags_context_and_breadcrumbs_reach_the_event(sentry_init, recorder, assert_payload):

@@ -18,7 +18,7 @@ from snippets.errors import (
     timezone_middleware,
     unhandled_view_error,
 )
-from wsgi_client import WSGIClient
+from harness.wsgi_client import WSGIClient
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 

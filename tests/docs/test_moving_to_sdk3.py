@@ -11,7 +11,7 @@ import sentry_sdk
 import sentry_sdk.traces
 
 import bahk.sentry
-from factories import create_fast
+from harness.factories import create_fast
 from harness.environ import TEST_DSN
 from hub.models import Fast
 from payloads import trim
@@ -20,7 +20,7 @@ from snippets.sdk3 import bridge
 from snippets.sdk3 import sentry as sentry3
 from snippets.sdk3.performance import ignore_spans, transactions_and_spans
 from snippets.sdk3.real_world_example import fast_view
-from wsgi_client import WSGIClient
+from harness.wsgi_client import WSGIClient
 
 SDK3 = sentry_sdk.VERSION.startswith("3.")
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sentry_sdk
 
-import factories
+from harness import factories
 from hub.models import Fast
 from hub.tasks import send_daily_fast_notifications, update_fast_maps
 from payloads import trim
@@ -22,7 +22,7 @@ from snippets.performance import (
     traces_sampler,
     transactions_and_spans,
 )
-from wsgi_client import WSGIClient
+from harness.wsgi_client import WSGIClient
 
 SNIPPETS = Path(__file__).resolve().parents[2] / "snippets" / "performance"
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"

@@ -6,12 +6,12 @@ from django.core.cache import cache
 from django.db import connection
 
 import bahk.sentry
-from factories import create_fast
+from harness.factories import create_fast
 from hub.maps import map_cache_key
 from hub.models import Fast
 from payloads import trim
-from redis_server import redis_server
-from wsgi_client import WSGIClient
+from harness.redis_server import redis_server
+from harness.wsgi_client import WSGIClient
 
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
 CITIES = [("Paris", 48.85, 2.35), ("Paris", 48.86, 2.34), ("Cairo", 30.04, 31.24)]

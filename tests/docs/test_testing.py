@@ -13,7 +13,7 @@ import redis
 import sentry_sdk
 from django.test import Client
 
-from factories import create_fast
+from harness.factories import create_fast
 from payloads import trim
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 import sentry_sdk
 from sentry_sdk.integrations import _installed_integrations
 
-from redis_server import check_redis
+from harness.redis_server import check_redis
 
 
 def _set_up_sentry_celery_integration() -> None:
