@@ -3,9 +3,10 @@ sentry-sdk versions readers use, one combination at a time. Writes envs/matrix/r
 (the "Tested with" table on the Setup page) and support.json.
 
 Each combination gets its own virtualenv (.nox/matrix/envs/<name>) with `uv pip install`: the
-combination's Django, Celery and sentry-sdk, and uv.lock's versions of everything else that does
-not depend on them. Payload files are never rewritten here: they are recorded with uv.lock's
-versions by `nox -s tests -- --update-payloads`, and every combination is compared with them.
+combination's Django, Celery and sentry-sdk (and redis-py, which Celery 5.5 keeps below 6), and
+uv.lock's versions of everything else. The first row installs uv.lock's versions, whole.
+Payload files are never rewritten here: they are recorded with uv.lock's versions by
+`nox -s tests -- --update-payloads`, and every combination is compared with them.
 
     python envs/matrix/run.py [--only NAME ...]
 """
@@ -83,8 +84,9 @@ class Result:
 
 
 def interpreter(version: str) -> str | None:
-    """python3.X on PATH, else pyenv's newest 3.X build."""
-    if found := shutil.which(f"python{version}"):
+    """python3.X on PATH (one that runs: a pyenv shim may not), else pyenv's newest 3.X build."""
+    found = shutil.which(f"python{version}")
+    if found and subprocess.run([found, "-c", ""], capture_output=True).returncode == 0:
         return found
     pyenv = shutil.which("pyenv")
     if pyenv is None:
@@ -98,7 +100,7 @@ def interpreter(version: str) -> str | None:
     return str(Path(prefix.strip()) / "bin" / f"python{version}")
 
 
-def locked_constraints() -> str:
+def locked_constraints(unpinned: set[str]) -> str:
     exported = subprocess.run(
         ["uv", "export", "--frozen", "--no-hashes", "--no-emit-project", "--no-header",
          "--no-annotate", "--group", "tests", "--group", "docs"],
@@ -107,7 +109,7 @@ def locked_constraints() -> str:
     return "".join(
         line + "\n"
         for line in exported.splitlines()
-        if line and line.split("==")[0].split(";")[0].strip() not in UNPINNED
+        if line and line.split("==")[0].split(";")[0].strip() not in unpinned
     )
 
 
@@ -117,6 +119,8 @@ def requirements(combination: Combination) -> list[str]:
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     names = {"django": DJANGO[combination.django], "celery": CELERY[combination.celery]}
+    if combination.celery == "5.5":
+        names["redis"] = "redis"  # celery[redis] 5.5 needs redis-py < 6: the newest it allows
     names["sentry-sdk"] = SENTRY_SDK[combination.sentry_sdk]
     listed = [*project["project"]["dependencies"]]
     for group in ("tests", "docs"):
@@ -128,8 +132,12 @@ def requirements(combination: Combination) -> list[str]:
     return out + list(names.values())
 
 
-def run(combination: Combination, constraints: Path) -> Result:
+def run(combination: Combination) -> Result:
     result = Result(combination)
+    # The first row is uv.lock's, whole; the others leave their own packages free.
+    unpinned = set() if combination == COMBINATIONS[0] else UNPINNED | {"redis", "async-timeout"}
+    constraints = ENVS / f"{combination.name}-constraints.txt"
+    constraints.write_text(locked_constraints(unpinned))
     python = interpreter(combination.python)
     if python is None:
         result.problem = f"no Python {combination.python} interpreter found"
@@ -138,14 +146,17 @@ def run(combination: Combination, constraints: Path) -> Result:
     env = {**os.environ, "VIRTUAL_ENV": str(venv), "UV_COMPILE_BYTECODE": "1"}
     subprocess.run(["uv", "venv", "-q", "--clear", "--python", python, str(venv)], check=True)
     install = subprocess.run(
-        ["uv", "pip", "install", "-q", "--constraint", str(constraints),
-         *requirements(combination)],
+        ["uv", "pip", "install", "-q", "--python", f"{venv}/bin/python",
+         "--constraint", str(constraints), *requirements(combination)],
         env=env, capture_output=True, text=True,
     )  # fmt: skip
     if install.returncode:
         result.problem = "install failed: " + install.stderr.strip().splitlines()[-1][:200]
         return result
-    freeze = subprocess.run(["uv", "pip", "freeze"], env=env, capture_output=True, text=True)
+    freeze = subprocess.run(
+        ["uv", "pip", "freeze", "--python", f"{venv}/bin/python"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
     pins = dict(line.split("==", 1) for line in freeze.stdout.splitlines() if "==" in line)
     result.versions = {
         "Python": subprocess.run(
@@ -157,6 +168,7 @@ def run(combination: Combination, constraints: Path) -> Result:
             ("redis", "redis-py")]},
     }  # fmt: skip
     report = venv / "junit.xml"
+    report.unlink(missing_ok=True)
     selection = [] if combination == COMBINATIONS[0] else ["-k", f"not {LOCK_ONLY}"]
     started = time.monotonic()
     test_env = {
@@ -170,6 +182,9 @@ def run(combination: Combination, constraints: Path) -> Result:
         cwd=ROOT, env=test_env,
     )  # fmt: skip
     result.seconds = round(time.monotonic() - started)
+    if not report.exists():
+        result.problem = "pytest wrote no report"
+        return result
     for case in ET.parse(report).iter("testcase"):
         test = f"{case.get('classname')}::{case.get('name')}"
         if case.find("skipped") is not None:
@@ -233,13 +248,11 @@ def main() -> None:
     args = parser.parse_args()
     chosen = [c for c in COMBINATIONS if not args.only or c.name in args.only]
     ENVS.mkdir(parents=True, exist_ok=True)
-    constraints = ENVS / "uv-lock-constraints.txt"
-    constraints.write_text(locked_constraints())
     started, clock = datetime.datetime.now(datetime.UTC), time.monotonic()
     results = []
     for combination in chosen:
         print(f"== {combination.name}", flush=True)
-        results.append(run(combination, constraints))
+        results.append(run(combination))
     seconds = time.monotonic() - clock
     out = RESULTS if not args.only else ENVS
     out.mkdir(exist_ok=True)
