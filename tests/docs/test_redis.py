@@ -1,10 +1,13 @@
 """docs/redis.md"""
 
 import json
+import time
 
 import pytest
+import redis
 import sentry_sdk
 
+from harness.beat import apply_beat_entries
 from payloads import trim
 from snippets.redis import cache_prefixes, cache_spans, django_cache
 
@@ -193,3 +196,39 @@ def test_sdk_defaults_filter_the_values(sentry_init, recorder, redis_url, fast):
         f"GET '{key}'",
         f"SET '{key}' [Filtered] [Filtered] [Filtered]",
     ]
+
+
+def assert_expires_after(redis_url: str, key: str, seconds: int, set_after: float) -> None:
+    """`key` was set, at or after `set_after` (time.monotonic()), to expire `seconds` later."""
+    remaining_ms = redis.Redis.from_url(redis_url).pttl(key)
+    elapsed_ms = (time.monotonic() - set_after) * 1000
+    assert seconds * 1000 - elapsed_ms - 1 <= remaining_ms <= seconds * 1000
+
+
+def test_the_fast_name_is_cached_for_a_day(redis_url, fast):
+    from django.core.cache import cache
+
+    set_after = time.monotonic()
+    django_cache.fast_name(fast)
+
+    assert_expires_after(redis_url, cache.make_key(f"fast:{fast.id}:name"), 24 * 3600, set_after)
+
+
+def test_the_online_count_is_cached_for_30_seconds(redis_url):
+    set_after = time.monotonic()
+    cache_prefixes.online_participants(3)
+
+    assert_expires_after(redis_url, "online:3", 30, set_after)
+
+
+@pytest.mark.parametrize("snippet", [cache_spans, cache_prefixes])
+def test_the_pages_integrations_keep_bahks_beat_monitoring(
+    sentry_init, recorder, celery_worker, snippet
+):
+    # Passed to init_sentry as `integrations=`, the list replaces bahk's own, so it must keep
+    # monitor_beat_tasks=True: beat still sends its in_progress check-in.
+    sentry_init(integrations=snippet.sentry_integrations())
+
+    apply_beat_entries(celery_worker, "hourly-fast-map-updates", queue="no-worker-running")
+
+    assert [c["status"] for c in recorder.check_ins()] == ["in_progress"]
