@@ -11,8 +11,9 @@ import sentry_sdk
 import sentry_sdk.traces
 
 import bahk.sentry
-from harness.factories import create_fast
 from harness.environ import TEST_DSN
+from harness.factories import create_fast
+from harness.wsgi_client import WSGIClient
 from hub.models import Fast
 from payloads import trim
 from snippets.performance import traces_sampler
@@ -20,7 +21,6 @@ from snippets.sdk3 import bridge
 from snippets.sdk3 import sentry as sentry3
 from snippets.sdk3.performance import ignore_spans, transactions_and_spans
 from snippets.sdk3.real_world_example import fast_view
-from harness.wsgi_client import WSGIClient
 
 SDK3 = sentry_sdk.VERSION.startswith("3.")
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
@@ -126,12 +126,12 @@ def test_a_query_outside_any_span_is_a_segment_of_its_own(init3, recorder):
 
 
 @pytest.fixture
-def map_app(init3, recorder, redis_url) -> WSGIClient:
+def map_app(init3, recorder, redis_url, wsgi) -> WSGIClient:
     init3()
     create_fast(1, [("Paris", 48.85, 2.35), ("Cairo", 30.04, 31.24)], name="Ramadan 2026")
     sentry_sdk.flush()
     recorder.clear()
-    return WSGIClient()
+    return wsgi
 
 
 @pytest.mark.django_db
@@ -183,11 +183,12 @@ def test_a_404_is_sent_there_is_no_transaction_to_drop(map_app, recorder, settin
 
 
 @pytest.mark.django_db
-def test_the_2x_span_call_fails_on_3x_and_does_nothing_in_stream_mode(init3, redis_url, recorder):
+def test_the_2x_span_call_fails_on_3x_and_does_nothing_in_stream_mode(
+    init3, redis_url, recorder, wsgi
+):
     """example_app/hub/views/fast.py as it is: `start_span(op=..., name=...)`."""
     init3()
     create_fast(1, [("Paris", 48.85, 2.35)], name="Ramadan 2026")
-    wsgi = WSGIClient()  # bahk's own URLconf and view
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -219,7 +220,7 @@ def user_attributes(span: dict) -> dict:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("hook", ["keep_only_user_id_on_span", None])
-def test_spans_keep_only_the_user_id(init3, recorder, monkeypatch, hook):
+def test_spans_keep_only_the_user_id(init3, recorder, monkeypatch, hook, wsgi):
     if hook is None:  # what the hook removes: what the SDK sends with "user_info" on
         monkeypatch.setattr(sentry3, "USER_SPAN_ATTRIBUTES", ())
     seen_by_own_hook = []
@@ -231,7 +232,7 @@ def test_spans_keep_only_the_user_id(init3, recorder, monkeypatch, hook):
     )
 
     # A request through Heroku's router: the SDK takes the address from X-Forwarded-For.
-    assert WSGIClient().get("/health/", headers={"X-Forwarded-For": "1.2.3.4"}).status == 200
+    assert wsgi.get("/health/", headers={"X-Forwarded-For": "1.2.3.4"}).status == 200
     # A task that names its user (see the Context page): spans get user.* attributes.
     with sentry_sdk.isolation_scope():
         sentry_sdk.set_user({"id": "7", "username": "amina", "email": "amina@example.org"})
@@ -254,10 +255,10 @@ def test_spans_keep_only_the_user_id(init3, recorder, monkeypatch, hook):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("ignored", [ignore_spans.IGNORE_SPANS, None])
-def test_ignore_spans_leaves_out_the_signal_spans(init3, recorder, ignored):
+def test_ignore_spans_leaves_out_the_signal_spans(init3, recorder, ignored, wsgi):
     init3(ignore_spans=ignored)
 
-    assert WSGIClient().get("/health/").status == 200
+    assert wsgi.get("/health/").status == 200
 
     names = [s["name"] for s in streamed_spans(recorder)]
     signals = ["django.db.reset_queries", "django.db.close_old_connections"]
@@ -291,12 +292,33 @@ def test_options_removed_in_3_fail_at_init(recorder, option):
 
 
 @pytest.mark.django_db
-def test_the_2x_traces_sampler_runs_unchanged(init3, recorder):
+def test_the_2x_traces_sampler_runs_unchanged(init3, recorder, wsgi):
     """3.x passes the sampler the same `wsgi_environ` and `parent_sampled` keys."""
     init3(traces_sampler=traces_sampler.traces_sampler)
 
     for path in ("/health/", "/admin/login/", "/wp-login.php"):
-        WSGIClient().get(path)
+        wsgi.get(path)
 
     segments = [s["name"] for s in streamed_spans(recorder) if s["is_segment"]]
     assert segments == ["/wp-login.php"]  # health checks and admin pages: 0.0
+
+
+def test_without_a_dsn_the_3x_setup_leaves_sentry_off(recorder):
+    assert sentry3.sentry_options({"SENTRY_DSN": " "}) is None
+    assert sentry3.init_sentry({}, transport=recorder) is False
+    assert not sentry_sdk.get_client().is_active()
+
+
+@pytest.mark.django_db
+def test_map_view_cache_hit_has_no_build_span(map_app, recorder, settings):
+    settings.ROOT_URLCONF = fast_view.__name__
+    assert map_app.get(MAP_ROUTE.format(fast_id=1)).status == 200  # miss: builds and caches
+    sentry_sdk.flush()
+    recorder.clear()
+
+    assert map_app.get(MAP_ROUTE.format(fast_id=1)).status == 200
+
+    spans = streamed_spans(recorder)
+    assert "map.build" not in [op(s) for s in spans]
+    (segment,) = [s for s in spans if s["is_segment"]]
+    assert value(segment, "fast_id") == 1
