@@ -1,5 +1,7 @@
 """docs/real-world-example.md: FastParticipantsMapView, from the example app's own code."""
 
+import time
+
 import pytest
 import redis
 from django.core.cache import cache
@@ -111,6 +113,18 @@ def test_cache_miss_then_hit(app, fast, recorder, assert_payload):
         "real_world_example/cache_hit",
         trim(hit, *TRANSACTION_FIELDS, "contexts.fast", "contexts.participants_map"),
     )
+
+
+@pytest.mark.django_db
+def test_the_map_names_its_fast_and_is_cached_for_an_hour(app, fast, redis_url):
+    set_after = time.monotonic()
+    response = app.get(MAP_ROUTE.format(fast_id=fast.id))
+
+    assert response.json()["fast"] == {"id": fast.id, "name": "Ramadan 2026"}
+    key = cache.make_key(map_cache_key(fast.id))  # as Django's cache stores it in Redis
+    remaining_ms = redis.Redis.from_url(redis_url).pttl(key)
+    elapsed_ms = (time.monotonic() - set_after) * 1000
+    assert 3600 * 1000 - elapsed_ms - 1 <= remaining_ms <= 3600 * 1000
 
 
 @pytest.mark.django_db
