@@ -121,7 +121,7 @@ def demo(session: nox.Session) -> None:
 
 def install_spotlight(session: nox.Session) -> None:
     """Spotlight from the npm registry, at the versions demo/spotlight/package-lock.json locks."""
-    session.run(
+    session.run_install(
         "npm", "ci", "--prefix", "demo/spotlight", "--no-audit", "--no-fund", "--loglevel=error",
         external=True,
     )  # fmt: skip
@@ -145,6 +145,7 @@ def browser(session: nox.Session) -> None:
         session.run("apt-get", "update", "-qq", external=True, env=apt)
         session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=apt)
     install_groups(session, "tests", "docs", "browser")
+    install_spotlight(session)  # tests/browser/test_demo.py runs the demo
     session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
     session.run("pytest", "tests/browser", *session.posargs, env=clean_environ())
 

@@ -25,7 +25,7 @@ bahk runs on this machine: the Procfile's web, worker and beat, Redis, and Spotl
     an error:                  {app}sentry-debug/
     a request with a trace:    {app}api/fasts/1/participants/map/
 
-Beat's two entries ran as it started: their check-ins are in Spotlight's Crons tab.
+Beat's two entries ran as it started: their check-ins are in Insights > Envelopes.
 Ctrl-C stops everything.
 """
 

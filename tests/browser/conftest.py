@@ -25,6 +25,14 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help="rewrite the screenshots the pages show (docs/assets/), from test_demo.py",
+    )
+
+
 @pytest.fixture(scope="session")
 def site_url() -> Iterator[str]:
     """http://127.0.0.1:<port>/ serving the built site."""
