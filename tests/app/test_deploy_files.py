@@ -238,3 +238,15 @@ def test_the_procfile_processes_need_nothing_requirements_txt_leaves_out(tmp_pat
         text=True,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_deploy_commands_match_app_json():
+    script = (ROOT / "snippets" / "heroku" / "deploy.sh").read_text()
+
+    addons = re.findall(r"heroku addons:create (\S+)", script)
+    assert addons == APP_JSON["addons"]
+    (scale,) = re.findall(r"heroku ps:scale (.+)", script)
+    assert dict(pair.split("=") for pair in scale.split()) == {
+        process: str(size["quantity"]) for process, size in APP_JSON["formation"].items()
+    }
+    assert set(re.findall(r"\b([A-Z][A-Z_]+)=", script)) <= set(APP_JSON["env"])
