@@ -18,7 +18,7 @@ import subprocess
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,8 +43,9 @@ class Demo:
 
 
 @contextmanager
-def spotlight(port: int, log: Path) -> Iterator[str]:
-    """Spotlight's server (the sidecar the SDK sends to) on http://127.0.0.1:<port>/."""
+def spotlight(port: int, log: Path) -> Iterator[Callable[[], str]]:
+    """Start Spotlight's server (the sidecar the SDK sends to) on http://127.0.0.1:<port>/;
+    yield a function that waits until it answers and returns its URL."""
     if not SPOTLIGHT_SERVER.is_file():
         raise RuntimeError("Spotlight is not installed: run `npm ci --prefix demo/spotlight`.")
     # Spotlight reports its own errors and traces to Sentry's servers: send them to a
@@ -61,9 +62,13 @@ def spotlight(port: int, log: Path) -> Iterator[str]:
             start_new_session=True,  # Ctrl-C stops the app first, then Spotlight
         )
     url = f"http://127.0.0.1:{port}/"
-    try:
+
+    def started() -> str:
         _wait_for(f"{url}health", process, log)
-        yield url
+        return url
+
+    try:
+        yield started
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -138,7 +143,7 @@ def running_demo(workdir: Path, *, spotlight_port: int, dsn: str = "") -> Iterat
     sidecar_port = free_port()
     with (
         redis_server() as redis_url,
-        spotlight(sidecar_port, workdir / "spotlight.log") as sidecar_url,
+        spotlight(sidecar_port, workdir / "spotlight.log") as spotlight_started,
         spotlight_ui(spotlight_port, sidecar_port) as spotlight_url,
     ):
         config_vars = {
@@ -146,7 +151,7 @@ def running_demo(workdir: Path, *, spotlight_port: int, dsn: str = "") -> Iterat
             "DJANGO_ALLOWED_HOSTS": "bahk.herokuapp.com,127.0.0.1,localhost",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
             "REDIS_URL": redis_url,
-            "SENTRY_SPOTLIGHT": f"{sidecar_url}stream",
+            "SENTRY_SPOTLIGHT": f"http://127.0.0.1:{sidecar_port}/stream",
             "SENTRY_DSN": dsn,
             "SENTRY_ENVIRONMENT": "demo",
             "SENTRY_TRACES_SAMPLE_RATE": "1.0",  # with a DSN; without one, the SDK traces all
@@ -159,6 +164,7 @@ def running_demo(workdir: Path, *, spotlight_port: int, dsn: str = "") -> Iterat
                 {"release.1": app.commands["release"], "run.1": "python -m heroku.overdue_beat"}
             )
             app.run({"run.2": f"python manage.py loaddata {FIXTURE}"})
+            spotlight_started()  # it starts meanwhile; no event may come before it listens
             app.start(web="web.1", worker="worker.1", beat="beat.1")
             yield Demo(app, spotlight_url)
 

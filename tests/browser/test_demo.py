@@ -9,8 +9,10 @@ request to another host. The screenshots go to site-check/see-it-locally/; with
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -112,6 +114,34 @@ def open_check_in(page: Page, slug: str, status: str) -> dict[str, str]:
             return shown.groupdict()
         page.get_by_text("✕", exact=True).click()  # close the panel
     raise AssertionError(f"No {status!r} check-in of {slug} among the {rows} in Spotlight")
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The addresses a TCP server listens on at `port`, from Linux's socket tables."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                packed = bytes.fromhex(address)
+                # The kernel writes each 32-bit word in host (little-endian) order.
+                words = b"".join(packed[i : i + 4][::-1] for i in range(0, len(packed), 4))
+                found.add(str(ipaddress.ip_address(words)))
+    return found
+
+
+def test_everything_the_demo_starts_listens_on_loopback_only(demo):
+    environ = demo.app.environ
+    ports = {
+        "Spotlight's server": urlsplit(environ["SENTRY_SPOTLIGHT"]).port,
+        "Spotlight's UI": urlsplit(demo.spotlight_url).port,
+        "the router": demo.app.router.port,
+        "the web dyno": int(environ["PORT"]),
+        "Redis": urlsplit(environ["REDIS_URL"]).port,
+    }
+    addresses = {name: listening_addresses(port) for name, port in ports.items()}
+    assert addresses == {name: {"127.0.0.1"} for name in ports}
 
 
 def test_the_page_shows_the_screenshots_this_test_takes():
