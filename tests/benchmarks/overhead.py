@@ -96,30 +96,27 @@ def _create_fasts() -> int:
     """Three active fasts with participants in twenty cities; return the first fast's id."""
     from django.utils import timezone
 
-    from hub.models import Fast, Participant
+    from harness.factories import create_fast
 
     today = timezone.localdate()
     rng = random.Random(7)
     fasts = [
-        Fast.objects.create(
-            name=f"Fast {n}",
+        create_fast(
+            None,
+            [
+                (
+                    f"City {n % CITIES}",
+                    round(rng.uniform(-60, 60), 5),
+                    round(rng.uniform(-180, 180), 5),
+                )
+                for n in range(PARTICIPANTS_PER_FAST)
+            ],
+            name=f"Fast {number}",
             starts_on=today - datetime.timedelta(days=1),
             ends_on=today + datetime.timedelta(days=1),
         )
-        for n in range(FAST_COUNT)
+        for number in range(FAST_COUNT)
     ]
-    Participant.objects.bulk_create(
-        Participant(
-            fast=fast,
-            display_name=f"Participant {n}",
-            email=f"participant{n}@example.com",
-            city=f"City {n % CITIES}",
-            latitude=round(rng.uniform(-60, 60), 5),
-            longitude=round(rng.uniform(-180, 180), 5),
-        )
-        for fast in fasts
-        for n in range(PARTICIPANTS_PER_FAST)
-    )
     return fasts[0].id
 
 

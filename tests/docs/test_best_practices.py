@@ -1,7 +1,5 @@
 """docs/best-practices.md"""
 
-import socket
-
 import pytest
 import redis
 import sentry_sdk
@@ -12,7 +10,6 @@ from harness.factories import create_fast
 from harness.ports import free_port
 from payloads import trim
 from snippets.best_practices import fingerprint
-from harness.wsgi_client import WSGIClient
 
 
 def closed_loopback_url() -> str:
@@ -21,7 +18,7 @@ def closed_loopback_url() -> str:
 
 
 @pytest.mark.django_db
-def test_fingerprint_groups_redis_outages(sentry_init, recorder, settings, assert_payload):
+def test_fingerprint_groups_redis_outages(sentry_init, recorder, settings, assert_payload, wsgi):
     sentry_init(traces_sample_rate=0.0, before_send=fingerprint.group_redis_outages)
     settings.CACHES = {
         "default": {
@@ -29,7 +26,6 @@ def test_fingerprint_groups_redis_outages(sentry_init, recorder, settings, asser
             "LOCATION": closed_loopback_url(),
         }
     }
-    wsgi = WSGIClient()
     create_fast(1, [("Oslo", 59.91, 10.75)])
 
     # 1. Logged, in a view: the map's cache lookup fails; the map comes from the database.
@@ -67,12 +63,11 @@ def test_fingerprint_groups_redis_outages(sentry_init, recorder, settings, asser
 
 
 @pytest.mark.django_db
-def test_release_and_environment_on_every_event_and_transaction(sentry_init, recorder):
+def test_release_and_environment_on_every_event_and_transaction(sentry_init, recorder, wsgi):
     sentry_init(
         environ={"SENTRY_RELEASE": "bahk@2026.11.29", "SENTRY_ENVIRONMENT": "staging"},
         traces_sample_rate=1.0,
     )
-    wsgi = WSGIClient()
 
     wsgi.get("/sentry-debug/")
 

@@ -3,14 +3,14 @@
 from urllib.parse import urlencode
 
 import pytest
-from harness.environ import TEST_DSN
 import sentry_sdk
 from django.conf import settings as django_settings
 from django.test import Client
 
+from harness.environ import TEST_DSN
+from harness.wsgi_client import HerokuRouter, WSGIClient
 from payloads import trim
 from snippets.context import enrich_events, task_user, user_info
-from harness.wsgi_client import HerokuRouter, WSGIClient
 
 
 def test_tags_context_and_breadcrumbs_reach_the_event(sentry_init, recorder, assert_payload):

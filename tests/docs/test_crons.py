@@ -11,6 +11,7 @@ from celery import shared_task
 from sentry_sdk.integrations.celery import CeleryIntegration
 
 from harness.beat import apply_beat_entries
+from harness.factories import create_fast
 from payloads import trim
 from snippets.crons import (
     beat_init,
@@ -267,9 +268,7 @@ def test_beat_init_signal_initialises_sentry_in_beat(
 
 @pytest.mark.django_db
 def test_monitor_decorator_sends_in_progress_then_ok(sentry_init, recorder, assert_payload):
-    from hub.models import Fast
-
-    fast = Fast.objects.create(name="Ramadan", starts_on="2027-02-08", ends_on="2027-03-09")
+    fast = create_fast(None, [])
     sentry_init()
 
     assert call_outside_a_worker(monitor_decorator.send_weekly_fast_report, fast.id) == 0
@@ -323,9 +322,7 @@ def test_monitor_decorator_in_the_worker_also_gets_celerys_error_event(
 
 @pytest.mark.django_db
 def test_monitor_context_manager(sentry_init, recorder, assert_payload):
-    from hub.models import Fast
-
-    Fast.objects.create(name="Lent", starts_on="2027-02-10", ends_on="2027-03-27")
+    create_fast(None, [])
     sentry_init()
 
     assert monitor_context_manager.delete_empty_fasts() == 1
@@ -345,9 +342,7 @@ def test_monitor_context_manager(sentry_init, recorder, assert_payload):
 def test_decorator_on_a_beat_task_doubles_the_check_ins(
     sentry_init, recorder, celery_worker, extra_beat_entries
 ):
-    from hub.models import Fast
-
-    fast = Fast.objects.create(name="Ramadan", starts_on="2027-02-08", ends_on="2027-03-09")
+    fast = create_fast(None, [])
     extra_beat_entries(
         {
             "weekly-fast-report": {

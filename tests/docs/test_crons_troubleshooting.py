@@ -3,7 +3,6 @@
 import logging
 import threading
 
-import celery.beat
 import pytest
 import redis
 from celery import Celery

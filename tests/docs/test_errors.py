@@ -9,6 +9,7 @@ import sentry_sdk
 from sentry_sdk.integrations.dedupe import DedupeIntegration
 from sentry_sdk.integrations.logging import _IGNORED_LOGGERS
 
+from harness.factories import create_fast
 from payloads import trim
 from snippets.errors import (
     capture_and_reraise,
@@ -18,7 +19,6 @@ from snippets.errors import (
     timezone_middleware,
     unhandled_view_error,
 )
-from harness.wsgi_client import WSGIClient
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 
@@ -165,13 +165,12 @@ def test_unhandled_view_error_is_reported_with_request_and_route(
 
 @pytest.mark.django_db
 def test_middleware_error_is_reported_with_the_requested_route(
-    sentry_init, recorder, settings, assert_payload
+    sentry_init, recorder, settings, assert_payload, wsgi
 ):
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE,
         f"{timezone_middleware.__name__}.VisitorTimezoneMiddleware",
     ]
-    wsgi = WSGIClient()  # after the settings change: Django loads middleware once per handler
     sentry_init(traces_sample_rate=1.0)
 
     response = wsgi.get("/api/fasts/7/participants/map/", headers={"X-Timezone": "Mars/Olympus"})
@@ -327,9 +326,7 @@ def test_ignored_loggers_send_no_event_and_no_breadcrumb(sentry_init, recorder):
 
 @pytest.mark.django_db
 def test_known_fast_answers_200_and_sends_no_event(sentry_init, recorder, wsgi, settings):
-    from hub.models import Fast
-
-    fast = Fast.objects.create(name="Ramadan", starts_on="2026-02-18", ends_on="2026-03-19")
+    fast = create_fast(None, [], name="Ramadan")
     sentry_init(traces_sample_rate=1.0)
 
     for urlconf in (
@@ -373,12 +370,11 @@ def test_staff_export_answers_200_and_sends_no_event(
 
 
 @pytest.mark.django_db
-def test_known_timezone_passes_through_the_middleware(sentry_init, recorder, settings):
+def test_known_timezone_passes_through_the_middleware(sentry_init, recorder, settings, wsgi):
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE,
         f"{timezone_middleware.__name__}.VisitorTimezoneMiddleware",
     ]
-    wsgi = WSGIClient()
     sentry_init(traces_sample_rate=1.0)
 
     response = wsgi.get("/admin/login/", headers={"X-Timezone": "Asia/Tehran"})

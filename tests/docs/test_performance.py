@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sentry_sdk
 
-from harness import factories
+from harness.factories import create_fast
 from hub.models import Fast
 from hub.tasks import send_daily_fast_notifications, update_fast_maps
 from payloads import trim
@@ -22,16 +22,12 @@ from snippets.performance import (
     traces_sampler,
     transactions_and_spans,
 )
-from harness.wsgi_client import WSGIClient
 
 SNIPPETS = Path(__file__).resolve().parents[2] / "snippets" / "performance"
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
 
 
-def create_fast(fast_id=1, name="Ramadan 2026", cities=("Paris", "Cairo")) -> Fast:
-    return factories.create_fast(
-        fast_id, [(city, 10 + n, 20 + n) for n, city in enumerate(cities)], name=name
-    )
+PARIS_AND_CAIRO = [("Paris", 10, 20), ("Cairo", 11, 21)]
 
 
 def map_url(fast: Fast) -> str:
@@ -81,8 +77,8 @@ def environ_from(path: Path) -> dict[str, str]:
 @pytest.mark.django_db
 def test_transaction_with_nested_spans(sentry_init, recorder, assert_payload):
     sentry_init(traces_sample_rate=1.0)
-    create_fast(1, "Ramadan 2026", cities=("Paris", "Cairo"))
-    create_fast(2, "Lent 2026", cities=("Rome",))
+    create_fast(1, PARIS_AND_CAIRO)
+    create_fast(2, [("Rome", 10, 20)], name="Lent 2026")
 
     assert transactions_and_spans.count_participants() == {"Ramadan 2026": 2, "Lent 2026": 1}
 
@@ -121,7 +117,7 @@ def test_transaction_with_nested_spans(sentry_init, recorder, assert_payload):
 @pytest.mark.django_db
 def test_a_custom_transaction_is_sampled_like_any_other(sentry_init, recorder):
     sentry_init(traces_sample_rate=0.0)
-    create_fast(1, "Ramadan 2026", cities=("Paris",))
+    create_fast(1, [("Paris", 10, 20)])
 
     assert transactions_and_spans.count_participants() == {"Ramadan 2026": 1}
 
@@ -170,11 +166,10 @@ def test_span_description_is_deprecated(sentry_init, recorder):
 
 @pytest.mark.django_db
 def test_request_transaction_has_db_and_redis_spans(
-    sentry_init, recorder, redis_url, assert_payload
+    sentry_init, recorder, redis_url, assert_payload, wsgi
 ):
     sentry_init(traces_sample_rate=1.0)
-    wsgi = WSGIClient()  # after init, so that every patch applies to this application
-    fast = create_fast()
+    fast = create_fast(1, PARIS_AND_CAIRO)
 
     assert wsgi.get(map_url(fast)).status == 200
 
@@ -209,10 +204,9 @@ def test_request_transaction_has_db_and_redis_spans(
 
 
 @pytest.mark.django_db
-def test_cache_spans_show_hits_and_misses(sentry_init, recorder, redis_url, assert_payload):
+def test_cache_spans_show_hits_and_misses(sentry_init, recorder, redis_url, assert_payload, wsgi):
     sentry_init(traces_sample_rate=1.0, integrations=cache_spans.INTEGRATIONS)
-    wsgi = WSGIClient()
-    fast = create_fast()
+    fast = create_fast(1, PARIS_AND_CAIRO)
 
     wsgi.get(map_url(fast))  # cache miss: the map is built and stored
     wsgi.get(map_url(fast))  # cache hit
@@ -246,10 +240,11 @@ def test_cache_spans_show_hits_and_misses(sentry_init, recorder, redis_url, asse
 
 
 @pytest.mark.django_db
-def test_middleware_spans_when_enabled(sentry_init, recorder, redis_url, settings, assert_payload):
+def test_middleware_spans_when_enabled(
+    sentry_init, recorder, redis_url, settings, assert_payload, wsgi
+):
     sentry_init(traces_sample_rate=1.0, integrations=middleware_spans.INTEGRATIONS)
-    wsgi = WSGIClient()
-    fast = create_fast()
+    fast = create_fast(1, PARIS_AND_CAIRO)
 
     wsgi.get(map_url(fast))
 
@@ -269,12 +264,11 @@ def test_middleware_spans_when_enabled(sentry_init, recorder, redis_url, setting
 
 
 @pytest.mark.django_db
-def test_sample_rate_per_environment(sentry_init, recorder, redis_url, assert_payload):
+def test_sample_rate_per_environment(sentry_init, recorder, redis_url, assert_payload, wsgi):
     development = environ_from(SNIPPETS / "development.env")
     sentry_init(environ=development)
-    wsgi = WSGIClient()
 
-    wsgi.get(map_url(create_fast()))
+    wsgi.get(map_url(create_fast(1, PARIS_AND_CAIRO)))
 
     # Every request is traced in development.
     (transaction,) = recorder.transactions()
@@ -303,9 +297,8 @@ def test_sample_rate_in_production_and_by_default(sentry_init):
 
 
 @pytest.mark.django_db
-def test_no_sample_rate_means_no_transactions(sentry_init, recorder):
+def test_no_sample_rate_means_no_transactions(sentry_init, recorder, wsgi):
     sentry_init(traces_sample_rate=None)
-    wsgi = WSGIClient()
 
     with sentry_sdk.start_transaction(op="task", name="Never sent"):
         with sentry_sdk.start_span(op="fasts.load", name="Load fasts"):
@@ -320,9 +313,8 @@ def test_no_sample_rate_means_no_transactions(sentry_init, recorder):
 
 
 @pytest.mark.django_db
-def test_without_a_sampler_every_route_is_traced(sentry_init, recorder):
+def test_without_a_sampler_every_route_is_traced(sentry_init, recorder, wsgi):
     sentry_init(traces_sample_rate=1.0)
-    wsgi = WSGIClient()
 
     assert wsgi.get("/health/").status == 200
     assert wsgi.get("/admin/").status == 302
@@ -332,11 +324,10 @@ def test_without_a_sampler_every_route_is_traced(sentry_init, recorder):
 
 @pytest.mark.django_db
 def test_traces_sampler_drops_health_checks_and_admin(
-    sentry_init, recorder, redis_url, assert_payload
+    sentry_init, recorder, redis_url, assert_payload, wsgi
 ):
     sentry_init(traces_sample_rate=1.0, traces_sampler=traces_sampler.traces_sampler)
-    wsgi = WSGIClient()
-    fast = create_fast()
+    fast = create_fast(1, PARIS_AND_CAIRO)
 
     assert wsgi.get("/health/").status == 200
     assert wsgi.get("/admin/").status == 302
@@ -395,10 +386,9 @@ def test_traces_sampler_keeps_a_traced_callers_tasks(sentry_init, recorder, cele
 
 
 @pytest.mark.django_db
-def test_signal_spans_off(sentry_init, recorder, redis_url, assert_payload):
+def test_signal_spans_off(sentry_init, recorder, redis_url, assert_payload, wsgi):
     sentry_init(traces_sample_rate=1.0, integrations=signals_spans.INTEGRATIONS)
-    wsgi = WSGIClient()
-    fast = create_fast()
+    fast = create_fast(1, PARIS_AND_CAIRO)
 
     assert wsgi.get(map_url(fast)).status == 200
 
@@ -417,15 +407,14 @@ def test_signal_spans_off(sentry_init, recorder, redis_url, assert_payload):
     "hook", [None, before_send_transaction.before_send_transaction], ids=["without", "with"]
 )
 def test_before_send_transaction_drops_a_transaction_without_spans(
-    sentry_init, recorder, redis_url, hook, assert_payload
+    sentry_init, recorder, redis_url, hook, assert_payload, wsgi
 ):
     sentry_init(
         traces_sample_rate=1.0,
         integrations=signals_spans.INTEGRATIONS,
         before_send_transaction=hook,
     )
-    wsgi = WSGIClient()
-    fast = create_fast()
+    fast = create_fast(1, PARIS_AND_CAIRO)
 
     assert wsgi.get("/admin/").status == 302
     assert wsgi.get(map_url(fast)).status == 200

@@ -9,11 +9,11 @@ from django.db import connection
 
 import bahk.sentry
 from harness.factories import create_fast
+from harness.redis_server import redis_server
+from harness.wsgi_client import WSGIClient
 from hub.maps import map_cache_key
 from hub.models import Fast
 from payloads import trim
-from harness.redis_server import redis_server
-from harness.wsgi_client import WSGIClient
 
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
 CITIES = [("Paris", 48.85, 2.35), ("Paris", 48.86, 2.34), ("Cairo", 30.04, 31.24)]
@@ -26,10 +26,10 @@ def fast() -> Fast:
 
 
 @pytest.fixture
-def app(sentry_init, redis_url) -> WSGIClient:
+def app(sentry_init, redis_url, wsgi) -> WSGIClient:
     """The real WSGI application, with the example app's Sentry options and every request traced."""
     sentry_init(traces_sample_rate=1.0)
-    return WSGIClient()
+    return wsgi
 
 
 def spans_by_op(transaction: dict, op: str) -> list[dict]:
@@ -129,7 +129,7 @@ def test_the_map_names_its_fast_and_is_cached_for_an_hour(app, fast, redis_url):
 
 @pytest.mark.django_db
 def test_a_successful_request_records_breadcrumbs_it_never_sends(
-    sentry_init, redis_url, fast, recorder
+    sentry_init, redis_url, fast, recorder, wsgi
 ):
     recorded = []
 
@@ -139,7 +139,6 @@ def test_a_successful_request_records_breadcrumbs_it_never_sends(
 
     # Errors only, as a request that is not sampled runs: the breadcrumbs are still recorded.
     sentry_init(traces_sample_rate=None, before_breadcrumb=before_breadcrumb)
-    wsgi = WSGIClient()
 
     assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
 
@@ -268,14 +267,13 @@ def redis_down(settings, monkeypatch) -> None:
 
 @pytest.mark.django_db
 def test_redis_down_the_map_comes_from_the_database(
-    sentry_init, redis_down, fast, recorder, assert_payload
+    sentry_init, redis_down, fast, recorder, assert_payload, wsgi
 ):
     sentry_init(traces_sample_rate=1.0)
-    app = WSGIClient()
 
-    first = app.get(MAP_ROUTE.format(fast_id=fast.id))
-    second = app.get(MAP_ROUTE.format(fast_id=fast.id))
-    unknown = app.get(MAP_ROUTE.format(fast_id=999))
+    first = wsgi.get(MAP_ROUTE.format(fast_id=fast.id))
+    second = wsgi.get(MAP_ROUTE.format(fast_id=fast.id))
+    unknown = wsgi.get(MAP_ROUTE.format(fast_id=999))
 
     assert first.status == second.status == 200
     assert (
@@ -336,17 +334,18 @@ def test_redis_down_the_map_comes_from_the_database(
 
 
 @pytest.mark.django_db
-def test_redis_down_for_ten_minutes_sends_a_second_event(sentry_init, redis_down, fast, recorder):
+def test_redis_down_for_ten_minutes_sends_a_second_event(
+    sentry_init, redis_down, fast, recorder, wsgi
+):
     sentry_init(traces_sample_rate=None)
-    app = WSGIClient()
 
-    assert app.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+    assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
     assert len(recorder.events()) == 1
     # As if the first event had been sent 10 minutes ago.
     for log, sent_at in bahk.sentry._redis_outage_reported_at.items():
         bahk.sentry._redis_outage_reported_at[log] = sent_at - 10 * 60
 
-    assert app.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
-    assert app.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+    assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+    assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
 
     assert len(recorder.events()) == 2

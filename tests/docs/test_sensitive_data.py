@@ -8,16 +8,15 @@ import linecache
 from urllib.parse import urlencode
 
 import pytest
-from harness.environ import TEST_DSN
 import sentry_sdk
 from django.contrib.auth import get_user_model
 from django.test import Client
 from sentry_sdk.consts import SPANTEMPLATE
 
 from bahk.sentry import DATA_COLLECTION
+from harness.environ import TEST_DSN
 from payloads import trim
 from snippets.sensitive_data import user_info
-
 
 CSRF_SECRET = "c" * 32
 SECRET_HEADERS = {

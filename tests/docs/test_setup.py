@@ -4,13 +4,13 @@ import logging
 import subprocess
 
 import pytest
-from harness.environ import TEST_DSN
 import sentry_sdk
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.celery import CeleryIntegration
 
 from bahk.sentry import DATA_COLLECTION, init_sentry
+from harness.environ import TEST_DSN
 from payloads import trim
 from snippets.setup import own_hook, sdk_defaults
 

@@ -15,7 +15,6 @@ import importlib
 import os
 import re
 import shlex
-import socket
 import subprocess
 import sys
 import textwrap
@@ -28,11 +27,12 @@ from importlib.metadata import requires, version
 from pathlib import Path
 
 import pytest
-from harness.environ import clean_environ
-from harness.ports import free_port
 import redis
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from harness.environ import clean_environ
+from harness.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent

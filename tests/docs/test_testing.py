@@ -8,11 +8,11 @@ from pathlib import Path
 
 import celery.beat
 import pytest
-from harness.environ import clean_environ
 import redis
 import sentry_sdk
 from django.test import Client
 
+from harness.environ import clean_environ
 from harness.factories import create_fast
 from payloads import trim
 

@@ -11,7 +11,7 @@ City = tuple[str, float, float]  # name, latitude, longitude
 
 
 def create_fast(
-    fast_id: int,
+    fast_id: int | None,
     participants_in: Iterable[City],
     *,
     name: str = "Ramadan 2026",
@@ -20,11 +20,12 @@ def create_fast(
 ) -> Fast:
     """A fast with one participant per city given (a city may repeat).
 
-    The id is fixed by the caller: it is part of the map's cache key, which recorded payloads show.
+    The id is fixed by the caller where a recorded payload shows it (it is part of the map's
+    cache key); None lets the database choose.
     """
     fast = Fast.objects.create(id=fast_id, name=name, starts_on=starts_on, ends_on=ends_on)
-    for number, (city, latitude, longitude) in enumerate(participants_in):
-        Participant.objects.create(
+    Participant.objects.bulk_create(
+        Participant(
             fast=fast,
             display_name=f"Participant {number}",
             email=f"participant{number}@example.org",
@@ -32,4 +33,6 @@ def create_fast(
             latitude=latitude,
             longitude=longitude,
         )
+        for number, (city, latitude, longitude) in enumerate(participants_in)
+    )
     return fast
