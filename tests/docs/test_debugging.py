@@ -1,6 +1,7 @@
 """docs/debugging.md"""
 
 import logging
+import time
 
 import pytest
 import sentry_sdk
@@ -9,6 +10,7 @@ from sentry_sdk.crons import MonitorStatus, capture_checkin
 
 import bahk.sentry
 from bahk.sentry import init_sentry
+from harness.sentry_http_endpoint import SentryHTTPEndpoint
 from payloads import trim
 from snippets.debugging import bad_dsn, drop_broken_pipe, one_off_job, server_error
 
@@ -239,3 +241,15 @@ def test_flush_returns_once_the_event_is_sent(sentry_endpoint, tmp_path, capsys)
     (event,) = sentry_endpoint.items("event")
     assert event["exception"]["values"][0]["type"] == "ImportFailed"
     sentry_sdk.get_client().close()
+
+
+def test_flush_gives_up_after_five_seconds_when_sentry_does_not_answer(tmp_path, capsys):
+    with SentryHTTPEndpoint("stall", stall_seconds=30) as endpoint:
+        assert init_sentry({"SENTRY_DSN": endpoint.dsn})
+        started = time.monotonic()
+
+        assert one_off_job.main(tmp_path / "participants.csv") == 1
+
+        waited = time.monotonic() - started
+        sentry_sdk.get_client().close(timeout=0)
+    assert 5 <= waited < 6  # flush(timeout=5): the job ends, sent or not, after five seconds
