@@ -27,7 +27,9 @@ def _set_up_sentry_celery_integration() -> None:
 def _celery_worker_session(_redis_session_url):
     from bahk.celery import app
 
-    app.conf.broker_url = _redis_session_url
+    # By the settings' own name (namespace CELERY): Celery 5.5 keeps CELERY_BROKER_URL over a
+    # `broker_url` set afterwards; 5.7 takes either (nox -s matrix runs both).
+    app.conf.update(CELERY_BROKER_URL=_redis_session_url)
     # A task sent earlier in the session (eager mode acquires a producer too) may have built
     # the connection pools for the settings' REDIS_URL: build them again for this broker.
     if app._pool is not None:
