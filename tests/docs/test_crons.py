@@ -185,6 +185,14 @@ def test_worker_sends_error_when_the_task_raises_or_retries(
         "snippets.crons.failing_beat_tasks.export_weekly_report",
         "snippets.crons.failing_beat_tasks.sync_calendar",
     ]
+    raised = sorted(
+        (e["exception"]["values"][-1]["type"], e["exception"]["values"][-1]["value"])
+        for e in recorder.events()
+    )
+    assert raised == [
+        ("ReportServiceDown", "calendar.example.invalid did not answer"),
+        ("ReportServiceDown", "reports.example.invalid did not answer"),
+    ]
     assert_payload(
         "crons/failing_beat_tasks",
         {
@@ -217,6 +225,9 @@ def test_exclude_beat_tasks(
         "hub.tasks.update_fast_maps",
         "snippets.crons.exclude_beat_tasks.clear_expired_sessions",
     }
+    # ...and succeed: the cleanup really runs Django's clearsessions.
+    assert {t["contexts"]["trace"]["status"] for t in recorder.transactions()} == {"ok"}
+    assert recorder.events() == []
     assert_payload(
         "crons/exclude_beat_tasks",
         {
@@ -336,6 +347,20 @@ def test_monitor_context_manager(sentry_init, recorder, assert_payload):
         "crons/monitor_context_manager",
         [trim(c, "monitor_slug", "status", "duration") for c in recorder.check_ins()],
     )
+
+
+@pytest.mark.django_db
+def test_the_monitored_jobs_work_on_the_right_fasts(sentry_init, recorder):
+    from hub.models import Fast
+
+    busy = create_fast(None, [("Dakar", 14.7167, -17.4677), ("Paris", 48.85, 2.35)])
+    empty = create_fast(None, [])
+    sentry_init()
+
+    assert call_outside_a_worker(monitor_decorator.send_weekly_fast_report, busy.id) == 2
+    assert call_outside_a_worker(monitor_decorator.send_weekly_fast_report, empty.id) == 0
+    assert monitor_context_manager.delete_empty_fasts() == 1
+    assert list(Fast.objects.all()) == [busy]
 
 
 @pytest.mark.django_db(transaction=True)
