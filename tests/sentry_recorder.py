@@ -87,6 +87,18 @@ class RecordingTransport(Transport):
         """Cron monitor check-ins, in the order they were sent."""
         return self.items("check_in")
 
+    def traced(self, item_type: str = "transaction") -> list[tuple[Payload, Payload]]:
+        """Each item of this type with its envelope's `trace` header, the sampling decision
+        that travels with the trace: `trace_id`, `sample_rate`, `sample_rand`, `sampled`."""
+        with self._changed:
+            envelopes = list(self.envelopes)
+        return [
+            (json.loads(item.get_bytes()), envelope.headers.get("trace", {}))
+            for envelope in envelopes
+            for item in envelope.items
+            if item.type == item_type
+        ]
+
     def clear(self) -> None:
         with self._changed:
             self.envelopes.clear()
@@ -105,3 +117,19 @@ class RecordingTransport(Transport):
                         f"recorded item types: {[i.type for e in self.envelopes for i in e.items]}"
                     )
                 self._changed.wait(remaining)
+
+
+def spans_of(transaction: Payload, op: str | None = None) -> list[Payload]:
+    """The spans of one transaction, optionally with one `op` only."""
+    return [span for span in transaction["spans"] if op is None or span["op"] == op]
+
+
+def children_of(transaction: Payload, parent: Payload) -> list[Payload]:
+    """The spans directly under `parent`: a span of this transaction, or its
+    `contexts.trace` for the top level."""
+    return [span for span in transaction["spans"] if span["parent_span_id"] == parent["span_id"]]
+
+
+def ops(spans: list[Payload]) -> list[str]:
+    """The `op` of each span, in order."""
+    return [span["op"] for span in spans]

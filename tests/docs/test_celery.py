@@ -10,6 +10,7 @@ import pytest
 import sentry_sdk
 
 from harness.beat import run_beat_entries_in_a_process
+from harness.fields import EXCEPTION, SPANS
 from payloads import ROOT, trim
 from snippets.celery import (
     eager_settings,
@@ -25,8 +26,7 @@ TRANSACTION_FIELDS = (
     "transaction_info",
     "contexts.trace.op",
     "contexts.trace.status",
-    "spans[].op",
-    "spans[].description",
+    *SPANS,
     "spans[].data.messaging.destination.name",
     "spans[].data.messaging.system",
     "spans[].data.messaging.message.retry.count",
@@ -74,9 +74,7 @@ def test_failing_task_sends_unhandled_celery_error(
             event,
             "level",
             "transaction",
-            "exception.values[].type",
-            "exception.values[].value",
-            "exception.values[].mechanism",
+            *EXCEPTION,
             "tags.celery_task_id",
             "extra.celery-job",
             "contexts.trace.op",
@@ -174,8 +172,7 @@ def test_view_and_task_share_one_trace(
                 "transaction",
                 "contexts.trace.op",
                 "contexts.trace.trace_id",
-                "spans[].op",
-                "spans[].description",
+                *SPANS,
             ),
             "task": trim(
                 task,
@@ -327,13 +324,13 @@ def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker, asser
     send_daily_fast_notifications.delay()
 
     recorder.wait_for(lambda r: r.transactions())
-    (transaction,) = recorder.transactions()
+    ((transaction, trace_header),) = recorder.traced()
     assert transaction["transaction"] == "hub.tasks.send_daily_fast_notifications"
-    assert recorder.envelopes[-1].headers["trace"]["sample_rate"] == "1.0"
+    assert trace_header["sample_rate"] == "1.0"
     assert_payload(
         "celery/sampled_tasks",
         {
-            "envelope_header": trim(recorder.envelopes[-1].headers, "trace.sample_rate"),
+            "envelope_header": trim({"trace": trace_header}, "trace.sample_rate"),
             "transactions": [trim(transaction, "transaction", "contexts.trace.op")],
         },
     )
@@ -372,10 +369,9 @@ def test_web_dyno_keeps_five_percent_of_requests(
     assert join_fast(wsgi, headers=incoming_trace_headers(sample_rand)).status == 202
 
     request_traces = [
-        envelope.headers["trace"]
-        for envelope in recorder.envelopes
-        if envelope.items[0].type == "transaction"
-        and envelope.items[0].payload.json["contexts"]["trace"]["op"] == "http.server"
+        trace
+        for transaction, trace in recorder.traced()
+        if transaction["contexts"]["trace"]["op"] == "http.server"
     ]
     if sampled:
         (trace,) = request_traces
@@ -435,13 +431,9 @@ def post_to_a_web_dyno(redis_url: str, dsn: str, *requests_headers: dict[str, st
     )
 
 
-def transaction_envelopes(recorder, name: str) -> list:
-    return [
-        envelope
-        for envelope in recorder.envelopes
-        if envelope.items[0].type == "transaction"
-        and json.loads(envelope.items[0].get_bytes())["transaction"] == name
-    ]
+def traced_transactions(recorder, name: str) -> list[tuple[dict, dict]]:
+    """Each transaction of that name with its envelope's trace header."""
+    return [(t, trace) for t, trace in recorder.traced() if t["transaction"] == name]
 
 
 def test_task_sent_from_a_request_follows_the_web_dynos_decision(
@@ -466,17 +458,15 @@ def test_task_sent_from_a_request_follows_the_web_dynos_decision(
     assert request["transaction"] == "/api/fasts/{fast_id}/join/"
     # Only the task of the kept request is traced, although 0.3 is under the worker's 0.5: the
     # worker follows the decision in the message. The web dyno's rate travels with the trace.
-    (task,) = transaction_envelopes(recorder, enqueue_from_view.send_welcome_email.name)
-    assert task.headers["trace"]["sample_rate"] == "0.05"
-    assert task.headers["trace"]["sample_rand"] == "0.030000"
-    assert task.headers["trace"]["trace_id"] == INCOMING_TRACE_ID
+    ((task, trace),) = traced_transactions(recorder, enqueue_from_view.send_welcome_email.name)
+    assert trace["sample_rate"] == "0.05"
+    assert trace["sample_rand"] == "0.030000"
+    assert trace["trace_id"] == INCOMING_TRACE_ID
     assert_payload(
         "celery/sample_rate_per_dyno_request",
         {
-            "envelope_header": trim(task.headers, "trace.sample_rate"),
-            "transaction": trim(
-                json.loads(task.items[0].get_bytes()), "transaction", "tags.dyno_type"
-            ),
+            "envelope_header": trim({"trace": trace}, "trace.sample_rate"),
+            "transaction": trim(task, "transaction", "tags.dyno_type"),
         },
     )
 
@@ -500,16 +490,16 @@ def test_worker_dyno_rate_decides_for_the_tasks_beat_sends(
 
     recorder.wait_for(lambda r: r.events())
     assert len(sentry_endpoint.items("check_in")) == 40  # beat did send all 40
-    kept = transaction_envelopes(recorder, "hub.tasks.send_daily_fast_notifications")
+    kept = traced_transactions(recorder, "hub.tasks.send_daily_fast_notifications")
     # Each is kept with probability 0.5: all or none of 40 would happen once in 10**12 runs.
     assert 0 < len(kept) < 40
-    assert {envelope.headers["trace"]["sample_rate"] for envelope in kept} == {"0.5"}
+    assert {trace["sample_rate"] for _, trace in kept} == {"0.5"}
     assert_payload(
         "celery/sample_rate_per_dyno",
         {
-            "envelope_header": trim(kept[0].headers, "trace.sample_rate"),
+            "envelope_header": trim({"trace": kept[0][1]}, "trace.sample_rate"),
             "transaction": trim(
-                json.loads(kept[0].items[0].get_bytes()),
+                kept[0][0],
                 "transaction",
                 "tags.dyno",
                 "tags.dyno_type",

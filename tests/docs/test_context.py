@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from harness.environ import TEST_DSN
+from harness.fields import BREADCRUMBS
 from harness.wsgi_client import HerokuRouter, WSGIClient
 from payloads import trim
 from snippets.context import enrich_events, task_user, user_info
@@ -35,8 +36,7 @@ def test_tags_context_and_breadcrumbs_reach_the_event(sentry_init, recorder, ass
             event,
             "tags",
             "contexts.signup",
-            "breadcrumbs.values[].category",
-            "breadcrumbs.values[].message",
+            *BREADCRUMBS,
             "breadcrumbs.values[].level",
             "breadcrumbs.values[].data",
             "exception.values[].type",

@@ -10,6 +10,7 @@ from sentry_sdk.integrations.dedupe import DedupeIntegration
 from sentry_sdk.integrations.logging import _IGNORED_LOGGERS
 
 from harness.factories import create_fast
+from harness.fields import EXCEPTION
 from payloads import trim
 from snippets.errors import (
     capture_and_reraise,
@@ -41,9 +42,7 @@ def test_capture_exception_sends_handled_error(sentry_init, recorder, assert_pay
             event,
             "level",
             "environment",
-            "exception.values[].type",
-            "exception.values[].value",
-            "exception.values[].mechanism",
+            *EXCEPTION,
             "exception.values[].module",
         ),
     )
@@ -89,9 +88,7 @@ def test_capture_then_reraise_sends_one_handled_event(
                 trim(
                     event,
                     "transaction",
-                    "exception.values[].type",
-                    "exception.values[].value",
-                    "exception.values[].mechanism",
+                    *EXCEPTION,
                 )
             ],
             "transactions": [
@@ -153,9 +150,7 @@ def test_unhandled_view_error_is_reported_with_request_and_route(
             event,
             "level",
             "transaction",
-            "exception.values[].type",
-            "exception.values[].value",
-            "exception.values[].mechanism",
+            *EXCEPTION,
             "request.method",
             "request.url",
             "request.query_string",
@@ -274,9 +269,7 @@ def test_logging_error_is_an_event_and_info_a_breadcrumb(sentry_init, recorder, 
                 "level",
                 "logger",
                 "logentry",
-                "exception.values[].type",
-                "exception.values[].value",
-                "exception.values[].mechanism",
+                *EXCEPTION,
                 "breadcrumbs.values[].category",
                 "breadcrumbs.values[].level",
                 "breadcrumbs.values[].message",

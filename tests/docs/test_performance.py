@@ -10,9 +10,11 @@ import pytest
 import sentry_sdk
 
 from harness.factories import create_fast
+from harness.fields import SPANS, TRANSACTION
 from hub.models import Fast
 from hub.tasks import send_daily_fast_notifications, update_fast_maps
 from payloads import trim
+from sentry_recorder import children_of, ops, spans_of
 from snippets.performance import (
     before_send_transaction,
     cache_spans,
@@ -32,14 +34,6 @@ PARIS_AND_CAIRO = [("Paris", 10, 20), ("Cairo", 11, 21)]
 
 def map_url(fast: Fast) -> str:
     return MAP_ROUTE.format(fast_id=fast.id)
-
-
-def ops(transaction: dict) -> list[str]:
-    return [span["op"] for span in transaction["spans"]]
-
-
-def children(transaction: dict, parent: dict) -> list[dict]:
-    return [span for span in transaction["spans"] if span["parent_span_id"] == parent["span_id"]]
 
 
 class GeocoderHandler(BaseHTTPRequestHandler):
@@ -86,19 +80,16 @@ def test_transaction_with_nested_spans(sentry_init, recorder, assert_payload):
     assert transaction["transaction"] == "Count participants"
     assert transaction["contexts"]["trace"]["op"] == "task"
     root_id = transaction["contexts"]["trace"]["span_id"]
-    by_op = {}
-    for span in transaction["spans"]:
-        by_op.setdefault(span["op"], []).append(span)
-    (load,) = by_op["fasts.load"]
-    (count_each,) = by_op["fasts.count"]
+    (load,) = spans_of(transaction, "fasts.load")
+    (count_each,) = spans_of(transaction, "fasts.count")
     assert load["description"] == "Load fasts"
     assert load["parent_span_id"] == count_each["parent_span_id"] == root_id
     # Spans nest: the integrations' db spans sit inside the span that ran the query.
-    assert [span["op"] for span in children(transaction, load)] == ["db"]
-    per_fast = children(transaction, count_each)
+    assert [span["op"] for span in children_of(transaction, load)] == ["db"]
+    per_fast = children_of(transaction, count_each)
     assert [span["description"] for span in per_fast] == ["Ramadan 2026", "Lent 2026"]
     assert all(
-        [child["op"] for child in children(transaction, span)] == ["db"] for span in per_fast
+        [child["op"] for child in children_of(transaction, span)] == ["db"] for span in per_fast
     )
     # Queries are the integration's `db` spans (Sentry's convention), not a hand-made `db.query`.
     assert {span["op"] for span in transaction["spans"]} == {
@@ -110,7 +101,7 @@ def test_transaction_with_nested_spans(sentry_init, recorder, assert_payload):
     assert {span["data"]["db.system"] for span in recorder.spans(op="db")} == {"sqlite"}
     assert_payload(
         "performance/transactions_and_spans",
-        trim(transaction, "transaction", "contexts.trace.op", "spans[].op", "spans[].description"),
+        trim(transaction, "transaction", "contexts.trace.op", *SPANS),
     )
 
 
@@ -143,8 +134,7 @@ def test_an_outgoing_request_is_an_http_client_span(
         trim(
             recorder.transactions()[0],
             "transaction",
-            "spans[].op",
-            "spans[].description",
+            *SPANS,
             "spans[].data.http.method",
             "spans[].data.http.query",
             "spans[].data.http.response.status_code",
@@ -176,7 +166,7 @@ def test_request_transaction_has_db_and_redis_spans(
     (transaction,) = recorder.transactions()
     assert transaction["transaction"] == MAP_ROUTE
     assert transaction["contexts"]["trace"]["op"] == "http.server"
-    assert {"db", "db.redis", "map.build", "event.django"} <= set(ops(transaction))
+    assert {"db", "db.redis", "map.build", "event.django"} <= set(ops(transaction["spans"]))
     assert [span["description"] for span in recorder.spans(op="db")] == [
         'SELECT "hub_fast"."id", "hub_fast"."name", "hub_fast"."starts_on", "hub_fast"."ends_on" '
         'FROM "hub_fast" WHERE "hub_fast"."id" = %s LIMIT 21',
@@ -188,17 +178,14 @@ def test_request_transaction_has_db_and_redis_spans(
     ]
     # Off by default: cache spans, middleware spans and the view's render span.
     assert not {"cache.get", "cache.put", "middleware.django", "view.render"} & set(
-        ops(transaction)
+        ops(transaction["spans"])
     )
     assert_payload(
         "performance/request_transaction",
         trim(
             transaction,
-            "transaction",
-            "contexts.trace.op",
-            "contexts.trace.status",
-            "spans[].op",
-            "spans[].description",
+            *TRANSACTION,
+            *SPANS,
         ),
     )
 
@@ -232,7 +219,7 @@ def test_cache_spans_show_hits_and_misses(sentry_init, recorder, redis_url, asse
         ("cache.put", key, None),
     ]
     assert [(s["op"], s["data"]["cache.hit"]) for s in cache_spans_of(hit)] == [("cache.get", True)]
-    assert "middleware.django" not in ops(miss)
+    assert "middleware.django" not in ops(miss["spans"])
     assert_payload(
         "performance/cache_spans",
         {"first_request": cache_spans_of(miss), "second_request": cache_spans_of(hit)},
@@ -256,10 +243,10 @@ def test_middleware_spans_when_enabled(
     }
     (render,) = recorder.spans(op="view.render")
     assert render["description"] == "fast-participants-map"
-    assert "cache.get" not in ops(transaction)
+    assert "cache.get" not in ops(transaction["spans"])
     assert_payload(
         "performance/middleware_spans",
-        trim(transaction, "spans[].op", "spans[].description"),
+        trim(transaction, *SPANS),
     )
 
 
@@ -271,15 +258,13 @@ def test_sample_rate_per_environment(sentry_init, recorder, redis_url, assert_pa
     wsgi.get(map_url(create_fast(1, PARIS_AND_CAIRO)))
 
     # Every request is traced in development.
-    (transaction,) = recorder.transactions()
-    (envelope,) = [e for e in recorder.envelopes if e.items[0].type == "transaction"]
-    trace_header = envelope.headers["trace"]
+    ((transaction, trace_header),) = recorder.traced()
     assert trace_header["environment"] == transaction["environment"] == "development"
     assert trace_header["sample_rate"] == "1.0"
     assert trace_header["sampled"] == "true"
     assert_payload(
         "performance/sample_rate_development",
-        trim(envelope.headers, "trace.environment", "trace.sample_rate", "trace.sampled"),
+        trim({"trace": trace_header}, "trace.environment", "trace.sample_rate", "trace.sampled"),
     )
 
 
@@ -394,11 +379,12 @@ def test_signal_spans_off(sentry_init, recorder, redis_url, assert_payload, wsgi
 
     (transaction,) = recorder.transactions()
     assert transaction["transaction"] == MAP_ROUTE
-    assert "event.django" not in ops(transaction)  # on by default: see the request's transaction
-    assert {"db", "db.redis", "map.build"} <= set(ops(transaction))
+    # On by default: see the request's transaction.
+    assert spans_of(transaction, "event.django") == []
+    assert {"db", "db.redis", "map.build"} <= set(ops(transaction["spans"]))
     assert_payload(
         "performance/signals_spans",
-        trim(transaction, "transaction", "spans[].op", "spans[].description"),
+        trim(transaction, "transaction", *SPANS),
     )
 
 

@@ -9,11 +9,13 @@ from django.db import connection
 
 import bahk.sentry
 from harness.factories import create_fast
+from harness.fields import BREADCRUMBS, SPANS, TRANSACTION
 from harness.redis_server import redis_server
 from harness.wsgi_client import WSGIClient
 from hub.maps import map_cache_key
 from hub.models import Fast
 from payloads import trim
+from sentry_recorder import children_of, ops, spans_of
 
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"
 CITIES = [("Paris", 48.85, 2.35), ("Paris", 48.86, 2.34), ("Cairo", 30.04, 31.24)]
@@ -32,25 +34,10 @@ def app(sentry_init, redis_url, wsgi) -> WSGIClient:
     return wsgi
 
 
-def spans_by_op(transaction: dict, op: str) -> list[dict]:
-    return [span for span in transaction["spans"] if span["op"] == op]
-
-
-def ops(spans: list[dict]) -> list[str]:
-    return [span["op"] for span in spans]
-
-
-def children(transaction: dict, span_id: str) -> list[dict]:
-    return [span for span in transaction["spans"] if span["parent_span_id"] == span_id]
-
-
 TRANSACTION_FIELDS = (
-    "transaction",
-    "contexts.trace.op",
-    "contexts.trace.status",
+    *TRANSACTION,
     "tags",
-    "spans[].op",
-    "spans[].description",
+    *SPANS,
 )
 
 
@@ -75,15 +62,16 @@ def test_cache_miss_then_hit(app, fast, recorder, assert_payload):
         assert "breadcrumbs" not in transaction
 
     # Miss: load the fast, read Redis, then build (SQL aggregate) and store (Redis SET).
-    root = miss["contexts"]["trace"]["span_id"]
-    top_level = [s for s in children(miss, root) if s["op"] != "event.django"]
+    top_level = [
+        s for s in children_of(miss, miss["contexts"]["trace"]) if s["op"] != "event.django"
+    ]
     assert ops(top_level) == ["db", "db.redis", "map.build", "db.redis"]
     load_fast, redis_get, build, redis_set = top_level
     assert load_fast["description"].startswith('SELECT "hub_fast"."id"')
     assert redis_get["description"] == "GET ':1:fast:1:participants-map'"
     assert build["description"] == "Build participants map"
     assert build["data"]["points"] == 2
-    (aggregate,) = children(miss, build["span_id"])
+    (aggregate,) = children_of(miss, build)
     assert aggregate["op"] == "db"
     assert aggregate["description"].startswith('SELECT "hub_participant"."city"')
     assert redis_set["description"].startswith("SET ':1:fast:1:participants-map'")
@@ -192,9 +180,9 @@ def test_database_failure_while_building_the_map(app, fast, recorder, assert_pay
     (transaction,) = recorder.transactions()
     assert transaction["contexts"]["trace"]["status"] == "internal_error"
     assert transaction["contexts"]["trace"]["trace_id"] == event["contexts"]["trace"]["trace_id"]
-    (build,) = spans_by_op(transaction, "map.build")
+    (build,) = spans_of(transaction, "map.build")
     assert build["status"] == "internal_error"
-    (failed_query,) = children(transaction, build["span_id"])
+    (failed_query,) = children_of(transaction, build)
     assert failed_query["op"] == "db"
     assert failed_query["status"] == "internal_error"
 
@@ -205,8 +193,7 @@ def test_database_failure_while_building_the_map(app, fast, recorder, assert_pay
             "transaction",
             "tags",
             "contexts.fast",
-            "breadcrumbs.values[].category",
-            "breadcrumbs.values[].message",
+            *BREADCRUMBS,
             "exception.values[].type",
             "exception.values[].module",
             "exception.values[].value",
@@ -239,15 +226,14 @@ def test_cache_entry_from_an_older_release(app, fast, recorder, assert_payload):
         ("map", "Map served from cache"),
     ]
     (transaction,) = recorder.transactions()
-    assert "map.build" not in ops(transaction["spans"])
+    assert spans_of(transaction, "map.build") == []
     assert_payload(
         "real_world_example/stale_cache_event",
         trim(
             event,
             "transaction",
             "tags",
-            "breadcrumbs.values[].category",
-            "breadcrumbs.values[].message",
+            *BREADCRUMBS,
             "exception.values[].type",
             "exception.values[].value",
         ),
@@ -321,8 +307,7 @@ def test_redis_down_the_map_comes_from_the_database(
             "level",
             "logentry.message",
             "tags",
-            "breadcrumbs.values[].category",
-            "breadcrumbs.values[].message",
+            *BREADCRUMBS,
             "exception.values[].type",
             "exception.values[].value",
         ),

@@ -9,4 +9,5 @@
 - `sentry_http_endpoint`: a loopback Sentry ingest endpoint for the SDK's real HTTP transport.
 - `network_guard`: no connection to any host but this machine.
 - `factories`: the example app's models with example data.
+- `fields`: the field paths `trim` keeps, for each kind of payload.
 """
