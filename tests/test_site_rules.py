@@ -10,6 +10,10 @@ Numbered as in the README's "Rules the tests enforce", which is their one list:
 5. (pyproject.toml, tests/harness/network_guard.py: warnings are errors, no host but loopback.)
 6. Every recorded payload in tests/payloads/ is shown by a page and written by a test
    (`assert_payload("<page>/<name>", ...)` in tests/docs/ or tests/app/): none is stale.
+7. Code blocks are titled with their file's path; no included line passes 100 characters.
+8. (tests/docs/test_setup_from_the_page.py: the Setup page's blocks make a working project.)
+9. Names line up: docs/<page>.md, tests/docs/test_<page>.py, and a payload named after the
+   snippet or test section beside it (tests/payloads/<page>/<stem>[__<variant>].json).
 """
 
 from __future__ import annotations
@@ -484,3 +488,73 @@ def test_a_transaction_payload_is_drawn_beside_it(page):
         assert tab in text, f'{page.name}: put the picture of {name} in an "As a trace" tab'
     if drawn:
         assert text.startswith("---\nrender_macros: true\n---\n"), page.name
+
+
+# Rule 9, the names (README, "From a page to its code, test and payload"): a page's tests are
+# tests/docs/test_<page>.py; a payload beside snippets/<page>/<stem>.py, or beside a section
+# of a test file, tests/docs/test_<page>.py:<section>, is named after it:
+# tests/payloads/<page>/<stem or section>[__<variant>].json.
+def page_folder(page: Path) -> str:
+    return page.stem.replace("-", "_")
+
+
+def code_beside_payloads(page: Path) -> list[tuple[str | None, str]]:
+    """(the Code tab's include, the payload's include) of each payload the page shows."""
+    pairs, code = [], None
+    for line in page.read_text().splitlines():
+        if match := INCLUDE.match(line):
+            if match["target"].startswith("tests/payloads/"):
+                pairs.append((code, match["target"]))
+            else:
+                code = match["target"]
+    return pairs
+
+
+def payload_name_for(page: Path, code: str | None) -> str | None:
+    """The name a payload beside `code` must have on `page`, when the rule names it."""
+    path, _, section = (code or "").partition(":")
+    if match := re.fullmatch(r"snippets/(?P<folder>\w+)/(?P<stem>\w+)\.py", path):
+        if match["folder"] == page_folder(page):
+            return f"{match['folder']}/{match['stem']}"
+    if (match := re.fullmatch(r"tests/docs/test_(?P<folder>\w+)\.py", path)) and section:
+        return f"{match['folder']}/{section.replace('-', '_')}"
+    return None
+
+
+def test_a_payload_is_named_after_the_code_beside_it():
+    wrong = [
+        f"{page.relative_to(ROOT)}: {payload} beside {code} (expected tests/payloads/{name}"
+        "[__<variant>].json)"
+        for page in doc_pages()
+        for code, payload in code_beside_payloads(page)
+        if (name := payload_name_for(page, code)) is not None
+        and payload.removeprefix("tests/payloads/").removesuffix(".json").split("__")[0] != name
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_pages_tests_are_named_after_it():
+    pages = {page_folder(page) for page in doc_pages()}
+    with_payloads = {page_folder(p) for p in doc_pages() if code_beside_payloads(p)}
+    missing = sorted(f"tests/docs/test_{folder}.py" for folder in with_payloads)
+    missing = [path for path in missing if not (ROOT / path).exists()]
+    strays = [
+        path.name
+        for path in DOC_TESTS.glob("test_*.py")
+        if not any(re.fullmatch(rf"test_{folder}(_\w+)?\.py", path.name) for folder in pages)
+    ]
+    assert not missing, f"Pages with payloads and no test file of their name: {missing}"
+    assert not strays, f"Test files in tests/docs/ that no page names: {strays}"
+
+
+def test_a_payload_lives_in_the_folder_of_a_page_that_shows_it():
+    shown_on: dict[str, set[str]] = {}
+    for page in doc_pages():
+        for _, payload in code_beside_payloads(page):
+            shown_on.setdefault(payload, set()).add(page_folder(page))
+    wrong = [
+        f"{payload} (shown on: {', '.join(sorted(folders))})"
+        for payload, folders in sorted(shown_on.items())
+        if payload.split("/")[2] not in folders
+    ]
+    assert not wrong, "\n".join(wrong)

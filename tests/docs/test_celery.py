@@ -99,7 +99,7 @@ def test_sdk_defaults_filter_arguments_but_send_local_variables(
     ]
     assert frame["vars"] == {"email": "'amina@example.org'", "city": "'Timbuktu'"}
     assert_payload(
-        "celery/failing_task_sdk_defaults",
+        "celery/failing_task__sdk_defaults",
         trim(event, "exception.values[].stacktrace.frames[].vars", "extra.celery-job"),
     )
 
@@ -165,7 +165,7 @@ def test_view_and_task_share_one_trace(
     assert lpush["description"] == "LPUSH 'celery'"
     assert lpush["parent_span_id"] == publish["span_id"]
     assert_payload(
-        "celery/view_and_task_trace",
+        "celery/enqueue_from_view",
         {
             "request": trim(
                 {**request, "spans": [*queue_spans, lpush]},
@@ -226,7 +226,7 @@ def test_retries(sentry_init, recorder, celery_worker, assert_payload):
     assert event["exception"]["values"][-1]["type"] == "MailServiceDown"
     assert event["exception"]["values"][-1]["mechanism"]["type"] == "celery"
     assert_payload(
-        "celery/retries",
+        "celery/retrying_task",
         {
             "transactions": [
                 trim(
@@ -294,7 +294,7 @@ def test_eager_mode_runs_the_task_inside_the_request(
     assert datetime.fromisoformat(task["timestamp"]) <= end
     assert end <= datetime.fromisoformat(request["timestamp"])
     assert_payload(
-        "celery/eager_mode",
+        "celery/eager_settings",
         {
             "task": trim(
                 task, "transaction", "contexts.trace.op", "contexts.trace.trace_id", "spans[].op"
@@ -328,7 +328,7 @@ def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker, asser
     assert transaction["transaction"] == "hub.tasks.send_daily_fast_notifications"
     assert trace_header["sample_rate"] == "1.0"
     assert_payload(
-        "celery/sampled_tasks",
+        "celery/sample_by_task",
         {
             "envelope_header": trim({"trace": trace_header}, "trace.sample_rate"),
             "transactions": [trim(transaction, "transaction", "contexts.trace.op")],
@@ -463,7 +463,7 @@ def test_task_sent_from_a_request_follows_the_web_dynos_decision(
     assert trace["sample_rand"] == "0.030000"
     assert trace["trace_id"] == INCOMING_TRACE_ID
     assert_payload(
-        "celery/sample_rate_per_dyno_request",
+        "celery/sample_rate_per_dyno__request",
         {
             "envelope_header": trim({"trace": trace}, "trace.sample_rate"),
             "transaction": trim(task, "transaction", "tags.dyno_type"),

@@ -310,7 +310,7 @@ def test_monitor_decorator_sends_error_and_no_event(sentry_init, recorder, asser
     assert [c["status"] for c in recorder.check_ins()] == ["in_progress", "error"]
     assert recorder.events() == []
     assert_payload(
-        "crons/monitor_decorator_error",
+        "crons/monitor_decorator__error",
         {
             "check_ins": [trim(c, "monitor_slug", "status") for c in recorder.check_ins()],
             "events": recorder.events(),

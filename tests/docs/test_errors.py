@@ -182,7 +182,7 @@ def test_middleware_error_is_reported_with_the_requested_route(
         f["function"] == "__call__" and f["module"] == timezone_middleware.__name__ for f in frames
     )
     assert_payload(
-        "errors/middleware_error",
+        "errors/timezone_middleware",
         {
             **trim(event, "transaction", "request.url", "request.headers.X-Timezone"),
             # Only the exception raised: its causes depend on the machine's time zone data.

@@ -47,7 +47,7 @@ def test_the_map_view_sends_a_transaction_with_its_spans(
     ]
     assert recorder.spans(op="db"), "the map is built from the database"
     assert_payload(
-        "testing/map_transaction",
+        "testing/transaction",
         trim(
             transaction,
             "transaction",
@@ -80,7 +80,7 @@ def test_a_beat_task_sends_its_check_ins(sentry_init, recorder, celery_worker, a
     assert started["monitor_config"]["schedule"] == {"type": "crontab", "value": "0 * * * *"}
     assert finished["duration"] > 0
     assert_payload(
-        "testing/beat_check_ins",
+        "testing/check_in",
         [
             trim(check_in, "monitor_slug", "status", "check_in_id", "duration", "monitor_config")
             for check_in in (started, finished)
