@@ -85,7 +85,7 @@ def trace_picture(name: str) -> str:
     ]
     caption = (
         "Real offsets and durations of the test run that recorded this payload, measured on "
-        f"the machine that ran it ({html.escape(recorded['measured_on'])}), under test load: "
+        f"the machine that ran it ({_text(recorded['measured_on'])}), under test load: "
         "read the shape and the proportions, not the milliseconds."
     )
     # Inline elements only: inside a Markdown tab the line becomes a paragraph's content.
@@ -94,6 +94,16 @@ def trace_picture(name: str) -> str:
         + "".join(pictures)
         + f'<span class="trace-caption">{caption}</span></span>'
     )
+
+
+# Markdown reads the macro's line as a paragraph: these would become <em>, <code> or links, which
+# break out of an inline SVG. As character references they stay text.
+_MARKDOWN_SYNTAX = {ord(c): f"&#{ord(c)};" for c in "*_`[]\\{}!"}
+
+
+def _text(value: str) -> str:
+    """`value` as text in the SVG, escaped for HTML and out of Markdown's reach."""
+    return html.escape(value).translate(_MARKDOWN_SYNTAX)
 
 
 def _rows(trace: list[dict]) -> list[dict]:
@@ -130,7 +140,20 @@ def _label(row: dict) -> str:
 
 
 def _short(text: str, room: int) -> str:
-    return text if len(text) <= room else text[: room - 1] + "…"
+    """`text` in `room` characters. A dotted name (a task, a middleware) keeps its last parts,
+    which tell its spans apart: `queue.process …retrying_task.send_reminder`."""
+    if len(text) <= room:
+        return text
+    head, _, last = text.rpartition(" ")
+    prefix = f"{head} …" if head else "…"
+    *parents, tail = last.split(".")
+    if parents and len(prefix) + len(tail) <= room:
+        for part in reversed(parents):
+            if len(prefix) + len(part) + 1 + len(tail) > room:
+                break
+            tail = f"{part}.{tail}"
+        return prefix + tail
+    return text[: room - 1] + "…"
 
 
 def _tick_step(total: float) -> float:
@@ -147,14 +170,20 @@ def _ms(value: float) -> str:
 
 
 def _duration(row: dict, failed: bool, x: float, width: float, y: int) -> str:
-    """The duration (and a failed status) after the bar, or before it when there is no room."""
+    """The duration (and a failed status) after the bar; where it does not fit there, on the
+    bar, or else before it. Never across the labels, the bar's edge or the picture's."""
     duration = row["duration_ms"]
     text = (_ms(duration) if duration else "< 0.1 ms") + (f", {row['status']}" if failed else "")
-    if x + width + 4 + len(text) * CHAR <= WIDTH:
+    room = len(text) * CHAR
+    if x + width + 4 + room <= WIDTH:
         where, inside = f'x="{x + width + 4:.1f}"', ""
-    else:  # a bar that reaches the end: the text goes inside it, at its end
+    elif room + 8 <= width:  # on the bar, at its end, in the page's colour
         where, inside = f'x="{x + width - 4:.1f}" text-anchor="end"', " inside"
-    return f'<text class="duration{inside}" {where} y="{y + 15}">{html.escape(text)}</text>'
+    elif x - 4 - room >= LABELS:
+        where, inside = f'x="{x - 4:.1f}" text-anchor="end"', ""
+    else:
+        raise ValueError(f"No room for {text!r} beside or on its bar")
+    return f'<text class="duration{inside}" {where} y="{y + 15}">{_text(text)}</text>'
 
 
 def _waterfall(ident: str, trace: list[dict]) -> str:
@@ -179,8 +208,8 @@ def _waterfall(ident: str, trace: list[dict]) -> str:
     parts = [
         f'<svg class="trace-waterfall" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="{ident}-title {ident}-desc" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="{ident}-title">{html.escape(title)}</title>',
-        f'<desc id="{ident}-desc">{html.escape(description)}.</desc>',
+        f'<title id="{ident}-title">{_text(title)}</title>',
+        f'<desc id="{ident}-desc">{_text(description)}.</desc>',
     ]
     step = _tick_step(total)
     tick = 0.0
@@ -199,9 +228,9 @@ def _waterfall(ident: str, trace: list[dict]) -> str:
         room = int((LABELS - 12 - INDENT * row["depth"]) / CHAR)
         parts.append(
             f'<g class="row {_kind(row)}{" failed" if failed else ""}">'
-            f"<title>{html.escape(_label(row))}: {_ms(row['duration_ms'])}</title>"
+            f"<title>{_text(_label(row))}: {_ms(row['duration_ms'])}</title>"
             f'<text class="label" x="{4 + INDENT * row["depth"]}" y="{y + 15}">'
-            f"{html.escape(_short(_label(row), room))}</text>"
+            f"{_text(_short(_label(row), room))}</text>"
             f'<rect x="{x:.1f}" y="{y + 4}" width="{width:.1f}" height="{ROW - 8}" rx="2"/>'
             + _duration(row, failed, x, width, y)
             + "</g>"

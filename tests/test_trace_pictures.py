@@ -3,6 +3,8 @@ site draws from them when it is built (docs_macros.trace_picture)."""
 
 from __future__ import annotations
 
+import functools
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -185,7 +187,7 @@ def test_every_recorded_trace_is_drawn_to_scale_with_a_text_alternative(name):
     picture = docs_macros.trace_picture(name)
 
     assert "\n" not in picture  # one line: it sits in a Markdown tab
-    assert recorded["measured_on"] in picture  # says where it was measured
+    assert recorded["measured_on"] in html.unescape(picture)  # says where it was measured
     svgs = svg_elements(picture)
     assert len(svgs) == len(recorded["traces"])
     for svg, trace in zip(svgs, recorded["traces"], strict=True):
@@ -200,6 +202,38 @@ def test_every_recorded_trace_is_drawn_to_scale_with_a_text_alternative(name):
         widths = sorted(float(rect.get("width")) for rect in svg.iter("rect"))
         expected = sorted(max(r["duration_ms"] * scale, 1.5) for r in rows)
         assert widths == pytest.approx(expected, abs=0.06)
+
+
+@functools.cache
+def site_markdown():
+    """Markdown with the site's extensions, as mkdocs.yml configures them."""
+    import markdown
+    from mkdocs.config import load_config
+
+    config = load_config(str(docs_macros.ROOT / "mkdocs.yml"))
+    return markdown.Markdown(
+        extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+    )
+
+
+@pytest.mark.parametrize("name", recorded_timings())
+def test_markdown_leaves_every_trace_picture_as_drawn(name):
+    # The macro's line is a paragraph of a Markdown tab: `COUNT(*)` twice made an <em> that
+    # broke out of the SVG in the browser, and the rest of the page went into a <rect>.
+    picture = docs_macros.trace_picture(name)
+
+    assert site_markdown().convert(picture) == f"<p>{picture}</p>"
+
+
+def test_a_long_label_keeps_what_tells_its_span_apart():
+    # A task's or a middleware's dotted name keeps its end; anything else its start.
+    task = "queue.process snippets.celery.retrying_task.send_reminder"
+    assert docs_macros._short(task, 30) == "queue.process …send_reminder"
+    assert docs_macros._short(task, 44) == "queue.process …retrying_task.send_reminder"
+    assert docs_macros._short("hub.tasks.update_fast_maps", 20) == "…update_fast_maps"
+    sql = 'db SELECT "hub_fast"."id" FROM "hub_fast"'
+    assert docs_macros._short(sql, 12) == "db SELECT \"…"
+    assert docs_macros._short(task, len(task)) == task
 
 
 def test_a_payload_without_timings_cannot_be_drawn():
