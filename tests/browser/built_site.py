@@ -21,6 +21,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# The sizes the pages are read at: a laptop, and a phone.
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 NOT_NETWORK = {"data", "blob", "about"}
 

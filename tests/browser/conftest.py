@@ -3,6 +3,10 @@
 `nox -s browser` builds the site strictly, then runs these tests. They use Debian's Chromium
 (/usr/bin/chromium), never a browser downloaded by Playwright, and every request to a host
 other than this machine is recorded and refused, so the site is checked as it works offline.
+
+Each page of the nav is opened once per way of reading it (`laptop`, `dark`, `phone`), and
+every check of that page shares that visit: the fixtures are module-scoped with the pages as
+parameters, so pytest runs the checks page by page, in the order of the test module.
 """
 
 from __future__ import annotations
@@ -16,8 +20,19 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from built_site import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, NOT_NETWORK, SITE_DIR
+from built_site import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LAPTOP,
+    LOCAL_HOSTS,
+    NOT_NETWORK,
+    PHONE,
+    SITE_DIR,
+    nav_pages,
+)
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
+
+PAGES = nav_pages()
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -91,10 +106,11 @@ def _is_local(url: str) -> bool:
     return parts.scheme in NOT_NETWORK or parts.hostname in LOCAL_HOSTS
 
 
-@pytest.fixture
-def open_page(browser, site_url, traffic):
-    """open_page(path, width=1280, height=800) -> a Page of the served site, recording traffic."""
-    contexts = []
+def open_in(browser: Browser, site_url: str, traffic: Traffic, path: str = "", **options):
+    """(context, page): a new browser context showing `path` of the served site, its requests,
+    failures and console errors recorded in `traffic`. Options go to Browser.new_context."""
+    options.setdefault("viewport", LAPTOP)
+    context = browser.new_context(base_url=site_url, **options)
 
     def refuse_other_hosts(route: Route) -> None:
         if _is_local(route.request.url):
@@ -102,9 +118,6 @@ def open_page(browser, site_url, traffic):
         else:
             traffic.refused.append(route.request.url)
             route.abort("blockedbyclient")
-
-    def on_request(request: Request) -> None:
-        traffic.requests.append(request.url)
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -118,21 +131,73 @@ def open_page(browser, site_url, traffic):
         if _is_local(request.url):
             traffic.failed.append(f"{request.failure} {request.url}")
 
+    context.route("**/*", refuse_other_hosts)
+    page = context.new_page()
+    page.on("request", lambda request: traffic.requests.append(request.url))
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: traffic.console_errors.append(str(error)))
+    page.on("response", on_response)
+    page.on("requestfailed", on_request_failed)
+    # "load", not "networkidle": the site's assets are in by then, and networkidle waits a
+    # further 500 ms on every page. Search loads its index later; its tests wait for it.
+    page.goto(site_url + path, wait_until="load")
+    return context, page
+
+
+@pytest.fixture
+def open_page(browser, site_url, traffic):
+    """open_page(path, width=1280, height=800) -> a Page of the served site, recording traffic."""
+    contexts = []
+
     def open_(path: str = "", width: int = 1280, height: int = 800, **options) -> Page:
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, base_url=site_url, **options
+        context, page = open_in(
+            browser, site_url, traffic, path, viewport={"width": width, "height": height}, **options
         )
         contexts.append(context)
-        context.route("**/*", refuse_other_hosts)
-        page = context.new_page()
-        page.on("request", on_request)
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: traffic.console_errors.append(str(error)))
-        page.on("response", on_response)
-        page.on("requestfailed", on_request_failed)
-        page.goto(site_url + path, wait_until="networkidle")
         return page
 
     yield open_
     for context in contexts:
         context.close()
+
+
+def page_id(path: str) -> str:
+    return path.strip("/") or "home"
+
+
+@dataclass
+class Visit:
+    """One page of the site, open in a browser context of its own, and what it asked for."""
+
+    path: str
+    page: Page
+    traffic: Traffic
+
+    @property
+    def name(self) -> str:
+        return page_id(self.path)
+
+
+def _visit(request, browser, site_url, **options) -> Iterator[Visit]:
+    traffic = Traffic()
+    context, page = open_in(browser, site_url, traffic, request.param, **options)
+    yield Visit(request.param, page, traffic)
+    context.close()
+
+
+@pytest.fixture(scope="module", params=PAGES, ids=page_id)
+def laptop(request, browser, site_url) -> Iterator[Visit]:
+    """A page of the nav at 1280 x 800, light scheme."""
+    yield from _visit(request, browser, site_url, viewport=LAPTOP)
+
+
+@pytest.fixture(scope="module", params=PAGES, ids=page_id)
+def dark(request, browser, site_url) -> Iterator[Visit]:
+    """A page of the nav at 1280 x 800, the system asking for a dark scheme."""
+    yield from _visit(request, browser, site_url, viewport=LAPTOP, color_scheme="dark")
+
+
+@pytest.fixture(scope="module", params=PAGES, ids=page_id)
+def phone(request, browser, site_url) -> Iterator[Visit]:
+    """A page of the nav on a phone, 390 x 844."""
+    yield from _visit(request, browser, site_url, viewport=PHONE, is_mobile=True, has_touch=True)
