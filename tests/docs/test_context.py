@@ -145,6 +145,18 @@ def test_user_info_on_anonymous_request_behind_the_router_has_no_user_fields(rec
 
 
 @pytest.mark.django_db
+def test_user_info_init_sends_to_the_dsn_it_is_given(sentry_endpoint, routed):
+    user_info.init_sentry_with_user_info(sentry_endpoint.dsn)  # the SDK's own HTTP transport
+
+    routed.get("/sentry-debug/")
+    sentry_sdk.flush()
+
+    (event,) = sentry_endpoint.items("event")
+    assert event["user"] == {}
+    sentry_sdk.get_client().close()
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("data_collection", "user_keys"),
     [
