@@ -16,7 +16,9 @@ Every test starts and ends with empty Sentry scopes and no client.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import pytest
 import sentry_sdk
@@ -26,6 +28,7 @@ from harness import network_guard
 from harness.environ import TEST_DSN, settings_in
 from harness.redis_server import check_redis, redis_server
 from harness.sentry_http_endpoint import SentryHTTPEndpoint
+from harness.site import ROOT, mkdocs_build, mkdocs_environ
 from harness.wsgi_client import WSGIClient
 from payloads import check_payload
 from sentry_recorder import RecordingTransport
@@ -154,6 +157,14 @@ def rediss_url(_rediss_session_url, redis_url) -> str:
     As Heroku Key-Value Store serves it: a client that verifies certificates is refused.
     """
     return _rediss_session_url
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    """The site, built once per session as `nox -s docs` builds it (harness/site.py)."""
+    site = tmp_path_factory.mktemp("site")
+    subprocess.run(mkdocs_build(site), cwd=ROOT, env=mkdocs_environ(), check=True)
+    return site
 
 
 @pytest.fixture

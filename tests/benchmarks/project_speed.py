@@ -17,6 +17,7 @@ from pathlib import Path
 from site_weight import page_weights
 
 from harness.environ import clean_environ
+from harness.site import mkdocs_build
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_TEST = re.compile(r"^\d+\.\d+s (setup|call|teardown) ")
@@ -37,7 +38,7 @@ def _timed_run(args: list[str]) -> tuple[float, subprocess.CompletedProcess]:
 def docs_build_timings(runs: int) -> dict:
     """`mkdocs build --strict`, once to warm up, then `runs` times; and the page weights."""
     with tempfile.TemporaryDirectory(prefix="bench-site-") as site:
-        build = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", site]
+        build = mkdocs_build(site)
         _timed_run(build)
         seconds = []
         for _ in range(runs):

@@ -112,18 +112,6 @@ def blocks_in(blocks: list[CodeBlock], section: str) -> list[CodeBlock]:
 
 
 @pytest.fixture(scope="module")
-def built_site(tmp_path_factory) -> Path:
-    site = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
-        cwd=ROOT,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        check=True,
-    )
-    return site
-
-
-@pytest.fixture(scope="module")
 def setup_page(built_site) -> list[CodeBlock]:
     return code_blocks((built_site / "setup" / "index.html").read_text())
 
