@@ -160,7 +160,7 @@ def test_request_transaction_has_db_and_redis_spans(
     sentry_init, recorder, redis_url, assert_payload, wsgi
 ):
     sentry_init(traces_sample_rate=1.0)
-    fast = create_fast(1, PARIS_AND_CAIRO)
+    fast = create_fast(1447, PARIS_AND_CAIRO)  # the Testing page's fast: one recording for both
 
     assert wsgi.get(map_url(fast)).status == 200
 
@@ -181,14 +181,7 @@ def test_request_transaction_has_db_and_redis_spans(
     assert not {"cache.get", "cache.put", "middleware.django", "view.render"} & set(
         ops(transaction["spans"])
     )
-    assert_payload(
-        "performance/request_transaction",
-        trim(
-            transaction,
-            *TRANSACTION,
-            *SPANS,
-        ),
-    )
+    assert_payload("testing/transaction", trim(transaction, *TRANSACTION, *SPANS))
 
 
 @pytest.mark.django_db
