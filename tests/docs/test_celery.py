@@ -224,6 +224,7 @@ def test_retries(sentry_init, recorder, celery_worker, assert_payload):
     assert len({t["contexts"]["trace"]["trace_id"] for t in transactions}) == 1
     (event,) = recorder.events()
     assert event["exception"]["values"][-1]["type"] == "MailServiceDown"
+    assert event["exception"]["values"][-1]["value"] == "mail.example.invalid did not answer"
     assert event["exception"]["values"][-1]["mechanism"]["type"] == "celery"
     assert_payload(
         "celery/retrying_task",
