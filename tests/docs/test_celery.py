@@ -336,6 +336,8 @@ def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker, asser
         },
     )
     assert sample_by_task.traces_sampler({"celery_job": {"task": "hub.tasks.other"}}) == 0.1
+    maps_job = {"celery_job": {"task": "hub.tasks.update_fast_maps"}}
+    assert sample_by_task.traces_sampler(maps_job) == 0.0  # a rate, not an invalid value
     assert sample_by_task.traces_sampler({"parent_sampled": True, "celery_job": {}}) == 1.0
 
 

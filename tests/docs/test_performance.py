@@ -314,6 +314,8 @@ def test_traces_sampler_drops_health_checks_and_admin(
 
     (transaction,) = recorder.transactions()
     assert transaction["transaction"] == MAP_ROUTE
+    health_check = {"wsgi_environ": {"PATH_INFO": "/health/"}, "parent_sampled": None}
+    assert traces_sampler.traces_sampler(health_check) == 0.0  # a rate, not an invalid value
     assert_payload(
         "performance/traces_sampler",
         {
