@@ -176,13 +176,12 @@ def _run_mutant(job_id, mutations, command, timeout):
 def choose_tests(position, bodies, lines, tests) -> list[str]:
     """The tests for a mutant at `position` (see the module docstring, step 3)."""
     inside = [body for body in bodies if within(position, body)]
-    if not inside:
-        return list(tests)
-    (first, _), (last, _) = inside[-1]
-    ran = set().union(*(lines.get(n, ()) for n in range(first, last + 1)))
-    if not ran or "" in ran:
-        return list(tests)
-    return sorted(ran)
+    if inside:
+        (first, _), (last, _) = inside[-1]
+        ran = set().union(*(lines.get(n, ()) for n in range(first, last + 1)))
+        if ran and "" not in ran:
+            return sorted(ran)
+    return list(tests)
 
 
 def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
@@ -252,6 +251,8 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
                 pool.shutdown(cancel_futures=True)  # Ctrl-C: stop after the running mutants
                 raise
     facts["seconds"] = time.monotonic() - started
+    cpu = os.times()  # the workers and their pytest children, waited for by now
+    facts["cpu_seconds"] = cpu.user + cpu.system + cpu.children_user + cpu.children_system
     facts["load"].append(os.getloadavg())
     return facts
 
@@ -328,8 +329,9 @@ def report(db_path: Path, facts: dict) -> tuple[str, bool]:
         f"Written by `nox -s mutants` (`python -m tests.mutants`) on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC over the working tree at "
         f"{_git('rev-parse', '--short', 'HEAD')}{dirty}: cosmic-ray {version('cosmic-ray')}, "
-        f"{facts['jobs']} jobs on {os.cpu_count()} CPUs, {minutes:.1f} minutes, "
-        f"load average {load} (the machine is shared).",
+        f"{facts['jobs']} jobs on {os.cpu_count()} CPUs, {minutes:.1f} minutes "
+        f"({facts.get('cpu_seconds', 0) / 60:.1f} minutes of CPU time), load average {load} "
+        "(the machine is shared with other work).",
         "What is mutated, which tests judge each module and what is left out: `config.toml`. "
         "Survivors that no reader could observe, each with the reason: `equivalent.txt`.",
         "",
