@@ -140,19 +140,32 @@ def _label(row: dict) -> str:
 
 
 def _short(text: str, room: int) -> str:
-    """`text` in `room` characters. A dotted name (a task, a middleware) keeps its last parts,
-    which tell its spans apart: `queue.process …retrying_task.send_reminder`."""
+    """`text` in `room` characters. A dotted name (a task, a middleware) keeps its op and its
+    last parts, which tell its spans apart (`queue.process …retrying_task.send_reminder`); with
+    no room for both, the last part and the op, unless that part is a dunder: then the parts
+    (`…SessionMiddleware.__call__`)."""
     if len(text) <= room:
         return text
     head, _, last = text.rpartition(" ")
-    prefix = f"{head} …" if head else "…"
-    *parents, tail = last.split(".")
-    if parents and len(prefix) + len(tail) <= room:
+    *parents, name = last.split(".")
+
+    def tail(prefix: str, least: int) -> str | None:
+        """prefix, then as many last parts as fit, at least `least` of them."""
+        kept = [name]
         for part in reversed(parents):
-            if len(prefix) + len(part) + 1 + len(tail) > room:
+            if len(prefix) + len(".".join([part, *kept])) > room:
                 break
-            tail = f"{part}.{tail}"
-        return prefix + tail
+            kept.insert(0, part)
+        fits = len(kept) >= least and len(prefix) + len(".".join(kept)) <= room
+        return prefix + ".".join(kept) if fits else None
+
+    if parents:
+        op = f"{head} …" if head else "…"
+        # A dunder such as __call__ tells nothing apart: the class before it does.
+        generic = name.startswith("__") and name.endswith("__")
+        shortened = tail(op, 2) or (not generic and tail(op, 1)) or tail("…", 2) or tail(op, 1)
+        if shortened:
+            return shortened
     return text[: room - 1] + "…"
 
 
@@ -183,7 +196,10 @@ def _duration(row: dict, failed: bool, x: float, width: float, y: int) -> str:
         where, inside = f'x="{x - 4:.1f}" text-anchor="end"', ""
     else:
         raise ValueError(f"No room for {text!r} beside or on its bar")
-    return f'<text class="duration{inside}" {where} y="{y + 15}">{_text(text)}</text>'
+    # On a bar, the baseline is a pixel higher: an underscore (internal_error) would sit on the
+    # dashed outline of a failed bar, in the same dark colour, and vanish.
+    baseline = y + 14 if inside else y + 15
+    return f'<text class="duration{inside}" {where} y="{baseline}">{_text(text)}</text>'
 
 
 def _waterfall(ident: str, trace: list[dict]) -> str:

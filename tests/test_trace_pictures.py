@@ -225,14 +225,31 @@ def test_markdown_leaves_every_trace_picture_as_drawn(name):
     assert site_markdown().convert(picture) == f"<p>{picture}</p>"
 
 
+def test_a_duration_on_its_bar_stays_clear_of_the_bars_outline():
+    # A failed bar has a 2-unit dashed outline (1 inside the bar); an underscore of 11 px text
+    # reaches 2.5 below its baseline.
+    picture = docs_macros.trace_picture("errors/client_errors")
+    rows = [row for svg in svg_elements(picture) for row in svg.iter("g")]
+    on_bars = [(row.find("rect"), row.find("text[@class='duration inside']")) for row in rows]
+    on_bars = [(rect, text) for rect, text in on_bars if text is not None]
+    assert on_bars, "this recording's failed transaction has its duration on its bar"
+    for rect, text in on_bars:
+        bottom = float(rect.get("y")) + float(rect.get("height"))
+        assert float(text.get("y")) + 2.5 <= bottom - 1, (text.text, text.get("y"), bottom)
+
+
 def test_a_long_label_keeps_what_tells_its_span_apart():
     # A task's or a middleware's dotted name keeps its end; anything else its start.
     task = "queue.process snippets.celery.retrying_task.send_reminder"
     assert docs_macros._short(task, 30) == "queue.process …send_reminder"
     assert docs_macros._short(task, 44) == "queue.process …retrying_task.send_reminder"
     assert docs_macros._short("hub.tasks.update_fast_maps", 20) == "…update_fast_maps"
+    # Without room for the op and the last two parts, the parts go first.
+    middleware = "middleware.django django.contrib.sessions.middleware.SessionMiddleware.__call__"
+    assert docs_macros._short(middleware, 35) == "…SessionMiddleware.__call__"
+    assert docs_macros._short(middleware, 50) == "middleware.django …SessionMiddleware.__call__"
     sql = 'db SELECT "hub_fast"."id" FROM "hub_fast"'
-    assert docs_macros._short(sql, 12) == "db SELECT \"…"
+    assert docs_macros._short(sql, 12) == 'db SELECT "…'
     assert docs_macros._short(task, len(task)) == task
 
 
