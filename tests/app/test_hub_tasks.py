@@ -25,8 +25,16 @@ def fasts(db):
     }
 
 
-def test_the_daily_notifications_remind_each_participant_of_todays_fasts(fasts):
+def test_the_daily_notifications_remind_each_participant_of_todays_fasts(fasts, caplog):
+    caplog.set_level("INFO", logger="hub.tasks")
+
     assert send_daily_fast_notifications() == 2
+
+    fast = fasts["today"]
+    assert [r.getMessage() for r in caplog.records if r.name == "hub.tasks"] == [
+        f"Reminder for fast {fast.id} queued for participant {participant.id}"
+        for participant in fast.participants.all()
+    ]
 
 
 def test_the_hourly_update_rebuilds_the_maps_of_todays_fasts_only(fasts, redis_url):

@@ -128,6 +128,15 @@ def test_task_transaction(sentry_init, recorder, celery_worker, assert_payload):
 
 
 @pytest.mark.django_db
+def test_the_join_view_takes_posts_only(sentry_init, recorder, wsgi, settings):
+    settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
+    sentry_init()
+
+    assert wsgi.get("/api/fasts/3/join/").status == 405  # and no task is queued
+    assert recorder.events() == []
+
+
+@pytest.mark.django_db
 def test_view_and_task_share_one_trace(
     sentry_init, recorder, celery_worker, wsgi, settings, assert_payload
 ):
@@ -137,6 +146,7 @@ def test_view_and_task_share_one_trace(
     response = join_fast(wsgi)
 
     assert response.status == 202
+    assert response.json() == {"queued": True}
     recorder.wait_for(lambda r: len(r.transactions()) == 2)
     request, task = sorted(recorder.transactions(), key=lambda t: t["contexts"]["trace"]["op"])
     assert request["transaction"] == "/api/fasts/{fast_id}/join/"

@@ -328,11 +328,12 @@ def test_traces_sampler_drops_health_checks_and_admin(
 
 @pytest.mark.django_db(transaction=True)
 def test_traces_sampler_sees_the_celery_task_name(sentry_init, recorder, celery_worker):
-    seen_jobs = []
+    seen_jobs, rates = [], []
 
     def recording_sampler(sampling_context):
         seen_jobs.append(sampling_context["celery_job"])
-        return traces_sampler.traces_sampler(sampling_context)
+        rates.append(traces_sampler.traces_sampler(sampling_context))
+        return rates[-1]
 
     # The environment's rate is 0: only ALWAYS_TRACED_TASKS are traced.
     sentry_init(traces_sample_rate=0.0, traces_sampler=recording_sampler)
@@ -345,6 +346,7 @@ def test_traces_sampler_sees_the_celery_task_name(sentry_init, recorder, celery_
         {"task": "hub.tasks.send_daily_fast_notifications", "args": [], "kwargs": {}},
         {"task": "hub.tasks.update_fast_maps", "args": [], "kwargs": {}},
     ]
+    assert rates == [0.0, 1.0]  # the environment's rate, then ALWAYS_TRACED_TASKS
     (transaction,) = recorder.transactions()
     assert transaction["transaction"] == "hub.tasks.update_fast_maps"
     assert transaction["contexts"]["trace"]["op"] == "queue.task.celery"
