@@ -91,6 +91,27 @@ def test_a_beat_task_sends_its_check_ins(sentry_init, recorder, celery_worker, a
 # --8<-- [end:check-in]
 
 
+# The isolated_sentry fixture (conftest.py): what one test puts on the scopes is gone in the
+# next one (pytest runs a file's tests in order).
+def test_isolation_1_a_test_leaves_data_on_every_scope(sentry_init):
+    sentry_init()
+    sentry_sdk.get_global_scope().set_tag("left_by", "global")
+    sentry_sdk.set_user({"id": "left-on-the-isolation-scope"})
+    sentry_sdk.get_current_scope().set_context("left_by", {"scope": "current"})
+
+
+def test_isolation_2_the_next_test_starts_without_client_or_data(sentry_init, recorder):
+    assert not sentry_sdk.get_client().is_active()
+    sentry_init()
+
+    sentry_sdk.capture_message("a clean start")
+
+    (event,) = recorder.events()
+    assert "left_by" not in event.get("tags", {})
+    assert "user" not in event
+    assert "left_by" not in event["contexts"]
+
+
 @pytest.mark.django_db
 def test_djangos_test_client_records_no_transaction(sentry_init, recorder, wsgi):
     sentry_init(traces_sample_rate=1.0)
