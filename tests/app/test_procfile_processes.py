@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from celery import Celery
 
+from harness.redis_server import on_database
 from heroku.app import HerokuApp
 from payloads import trim
 
@@ -31,11 +32,6 @@ WELCOME_TASK = "snippets.celery.enqueue_from_view.send_welcome_email"
 MAP_KEY = ":1:fast:1:participants-map"
 DYNO_METADATA = {"HEROKU_APP_NAME": "bahk-prod", "HEROKU_RELEASE_VERSION": "v42"}
 HEROKU_TAGS = {"heroku_app": "bahk-prod", "heroku_release": "v42"}
-
-
-def on_database(url: str, number: int) -> str:
-    """The same server, another database: the in-process test worker consumes database 0."""
-    return urlsplit(url)._replace(path=f"/{number}").geturl()
 
 
 def transactions(endpoint, name: str) -> list[dict]:

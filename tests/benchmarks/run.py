@@ -21,12 +21,12 @@ from importlib.metadata import version
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # tests/: the harness
+sys.path[:0] = [str(HERE.parent), str(HERE.parents[1])]  # tests/ (the harness), docs_macros
 
 import project_speed  # noqa: E402
 import report  # noqa: E402
 
-PACKAGES = {"sentry-sdk": "sentry-sdk", "Django": "django", "Celery": "celery", "redis-py": "redis"}
+from docs_macros import VERIFIED_PACKAGES  # noqa: E402
 
 
 def _overhead(rounds: int, block: int) -> dict:
@@ -63,7 +63,7 @@ def main() -> None:
             "platform": f"{platform.system()} {platform.machine()}",
         },
         "versions": {"Python": platform.python_version()}
-        | {label: version(name) for label, name in PACKAGES.items()},
+        | {label: version(name) for name, label in VERIFIED_PACKAGES.items()},
         "overhead": _overhead(rounds=3, block=10) if args.quick else _overhead(rounds=40, block=10),
         # Other processes competing for the CPUs make wall-clock times noisy; CPU times less so.
         "load_average_after_overhead": round(os.getloadavg()[0], 1),

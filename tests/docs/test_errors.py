@@ -24,6 +24,18 @@ from snippets.errors import (
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 
 
+@pytest.fixture
+def serve(sentry_init, settings, wsgi):
+    """A snippet's URLconf served by the real WSGI application, every request traced."""
+
+    def serve_urlconf(urlconf_module):
+        settings.ROOT_URLCONF = urlconf_module.__name__
+        sentry_init(traces_sample_rate=1.0)
+        return wsgi
+
+    return serve_urlconf
+
+
 def test_capture_exception_sends_handled_error(sentry_init, recorder, assert_payload):
     sentry_init()
 
@@ -60,13 +72,8 @@ def test_an_error_caught_and_not_reported_sends_nothing(sentry_init, recorder):
 
 
 @pytest.mark.django_db
-def test_capture_then_reraise_sends_one_handled_event(
-    sentry_init, recorder, wsgi, settings, assert_payload
-):
-    settings.ROOT_URLCONF = capture_and_reraise.__name__
-    sentry_init(traces_sample_rate=1.0)
-
-    response = wsgi.get("/fasts/404404/")
+def test_capture_then_reraise_sends_one_handled_event(serve, recorder, assert_payload):
+    response = serve(capture_and_reraise).get("/fasts/404404/")
 
     assert response.status == 500  # the exception escaped the view
     # One event: capture_exception's. The Django integration's report of the same exception
@@ -123,13 +130,8 @@ def test_without_dedupe_a_reraised_error_is_reported_twice(sentry_init, recorder
 
 
 @pytest.mark.django_db
-def test_unhandled_view_error_is_reported_with_request_and_route(
-    sentry_init, recorder, wsgi, settings, assert_payload
-):
-    settings.ROOT_URLCONF = unhandled_view_error.__name__
-    sentry_init(traces_sample_rate=1.0)
-
-    response = wsgi.get("/fasts/404404/?lang=en")
+def test_unhandled_view_error_is_reported_with_request_and_route(serve, recorder, assert_payload):
+    response = serve(unhandled_view_error).get("/fasts/404404/?lang=en")
 
     assert response.status == 500
     (event,) = recorder.events()
@@ -192,24 +194,16 @@ def test_middleware_error_is_reported_with_the_requested_route(
 
 
 @pytest.mark.django_db
-def test_not_found_sends_no_event(sentry_init, recorder, wsgi, settings):
-    settings.ROOT_URLCONF = client_errors.__name__
-    sentry_init(traces_sample_rate=1.0)
-
-    response = wsgi.get("/fasts/404404/")
+def test_not_found_sends_no_event(serve, recorder):
+    response = serve(client_errors).get("/fasts/404404/")
 
     assert response.status == 404
     assert recorder.events() == []
 
 
 @pytest.mark.django_db
-def test_permission_denied_sends_no_event_only_a_transaction(
-    sentry_init, recorder, wsgi, settings, assert_payload
-):
-    settings.ROOT_URLCONF = client_errors.__name__
-    sentry_init(traces_sample_rate=1.0)
-
-    response = wsgi.get("/fasts/1/participants/export/")
+def test_permission_denied_sends_no_event_only_a_transaction(serve, recorder, assert_payload):
+    response = serve(client_errors).get("/fasts/1/participants/export/")
 
     assert response.status == 403
     assert recorder.events() == []

@@ -33,6 +33,7 @@ from packaging.utils import canonicalize_name
 
 from harness.environ import clean_environ
 from harness.ports import free_port
+from harness.redis_server import on_database
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -148,22 +149,27 @@ def heroku_config_vars(setup_page) -> dict[str, str]:
 @pytest.fixture
 def project(tmp_path, setup_page) -> Path:
     """`django-admin startproject bahk`, then the page's files, and nothing else."""
-    project = tmp_path / "project"
-    project.mkdir()
+    project = startproject(tmp_path / "project")
+    copy_into(project, blocks_in(setup_page, COPY_SECTION))
+    return project
+
+
+def startproject(directory: Path) -> Path:
+    """`django-admin startproject bahk` into a new directory, as a reader's shell runs it."""
+    directory.mkdir()
     subprocess.run(
-        [sys.executable, "-m", "django", "startproject", "bahk", str(project)],
+        [sys.executable, "-m", "django", "startproject", "bahk", str(directory)],
         check=True,
         env=plain_environ(),
     )
-    copy_into(project, blocks_in(setup_page, COPY_SECTION))
-    return project
+    return directory
 
 
 @pytest.fixture
 def project_redis_url(_redis_session_url) -> str:
     """A database of the test Redis of its own: the in-process test worker must not consume
     the tasks this project sends."""
-    url = _redis_session_url.rsplit("/", 1)[0] + "/3"
+    url = on_database(_redis_session_url, 3)
     redis.Redis.from_url(url).flushdb()
     return url
 
@@ -205,13 +211,7 @@ def test_every_block_to_copy_names_a_file_of_the_project(setup_page):
 
 
 def test_the_project_has_nothing_but_the_page_and_startproject(project, setup_page, tmp_path):
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    subprocess.run(
-        [sys.executable, "-m", "django", "startproject", "bahk", str(fresh)],
-        check=True,
-        env=plain_environ(),
-    )
+    fresh = startproject(tmp_path / "fresh")
 
     files = {str(p.relative_to(project)) for p in project.rglob("*") if p.is_file()}
     started = {str(p.relative_to(fresh)) for p in fresh.rglob("*") if p.is_file()}

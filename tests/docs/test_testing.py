@@ -14,6 +14,7 @@ from django.test import Client
 
 from harness.environ import clean_environ
 from harness.factories import create_fast
+from harness.redis_server import on_database
 from payloads import trim
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,7 +192,7 @@ def test_celery_testing_worker_imported_too_early_loses_task_errors_and_transact
     processes = {}
     # Each process on a Redis database of its own: no other worker may take its task.
     for order, database in (("before", 2), ("after", 3)):
-        broker_url = f"{redis_url.rsplit('/', 1)[0]}/{database}"
+        broker_url = on_database(redis_url, database)
         redis.Redis.from_url(broker_url).flushdb()
         processes[order] = subprocess.Popen(
             [sys.executable, "-c", WORKER_PROCESS, order],

@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import redis
 
@@ -21,6 +22,12 @@ from harness.ports import free_port
 
 class RedisUnavailable(RuntimeError):
     pass
+
+
+def on_database(url: str, number: int) -> str:
+    """The same Redis server, another database: one that the in-process test worker, on
+    database 0, does not consume."""
+    return urlsplit(url)._replace(path=f"/{number}").geturl()
 
 
 def check_redis(url: str) -> None:
