@@ -76,10 +76,14 @@ def test_screenshot_on_a_phone(phone):
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def accessibility(visit, scheme: str) -> None:
+# In dark mode only the colours differ from the light page that every rule has checked.
+COLOUR_RULES = {"resultTypes": ["violations"], "runOnly": ["color-contrast", "link-in-text-block"]}
+
+
+def accessibility(visit, scheme: str, options: dict | None = None) -> None:
     requests_before = len(visit.traffic.requests)
 
-    results = Axe().run(visit.page)
+    results = Axe().run(visit.page, options=options or {"resultTypes": ["violations"]})
 
     violations = results.response["violations"]
     report = SCREENSHOTS / "axe" / f"{visit.name}-{scheme}.json"
@@ -100,7 +104,7 @@ def test_no_serious_accessibility_violations(laptop):
 
 
 def test_no_serious_accessibility_violations_in_dark_mode(dark):
-    accessibility(dark, "dark")
+    accessibility(dark, "dark", COLOUR_RULES)
 
 
 def _rgb(css: str, behind: tuple[float, ...] = (255, 255, 255)) -> tuple[float, ...]:
@@ -173,6 +177,32 @@ CODE_BROKEN_IN_CELLS = """
 
 def test_code_in_table_cells_is_never_broken_inside_a_word(laptop):
     assert laptop.page.evaluate(CODE_BROKEN_IN_CELLS) == []
+    laptop.traffic.assert_clean()
+
+
+# Each run of non-space characters in a right-aligned (figures) cell that spans two lines.
+FIGURES_BROKEN_IN_CELLS = """
+() => [...document.querySelectorAll('article :is(td, th)[style*="text-align: right"]')]
+  .flatMap((cell) => {
+    const broken = [];
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      for (const match of text.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(text, match.index);
+        range.setEnd(text, match.index + match[0].length);
+        const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+    return broken;
+  })
+"""
+
+
+def test_figures_in_table_cells_are_never_broken(laptop):
+    # A benchmark's "1.58x (1.50-1.69)" was cut after its hyphen.
+    assert laptop.page.evaluate(FIGURES_BROKEN_IN_CELLS) == []
     laptop.traffic.assert_clean()
 
 
