@@ -206,6 +206,19 @@ def test_figures_in_table_cells_are_never_broken(laptop):
     laptop.traffic.assert_clean()
 
 
+CUT_OFF_IN_THE_NAV = """
+() => [...document.querySelectorAll(".md-sidebar .md-ellipsis")]
+  .filter((item) => item.getClientRects().length && item.scrollWidth > item.clientWidth + 1)
+  .map((item) => item.textContent.trim())
+"""
+
+
+def test_no_entry_of_the_navigation_is_cut_off(laptop):
+    # Material ends a nav entry that does not fit with an ellipsis: a long name lost its end.
+    assert laptop.page.evaluate(CUT_OFF_IN_THE_NAV) == []
+    laptop.traffic.assert_clean()
+
+
 def tab_sets_with(page: Page, label: str):
     return page.locator("article .tabbed-set").filter(
         has=page.locator(":scope > .tabbed-labels > label", has_text=label)
