@@ -88,13 +88,16 @@ def test_no_inline_code_in_pages(page):
     )
 
 
-def test_every_snippet_is_included_by_a_page():
+def not_included(paths: list[Path]) -> list[str]:
+    """The paths, relative to the repository, that no page includes."""
     targets = included_targets()
-    orphans = [
-        str(path.relative_to(ROOT))
-        for path in snippet_files()
-        if str(path.relative_to(ROOT)) not in targets
+    return [
+        str(path.relative_to(ROOT)) for path in paths if str(path.relative_to(ROOT)) not in targets
     ]
+
+
+def test_every_snippet_is_included_by_a_page():
+    orphans = not_included(snippet_files())
     assert not orphans, f"Snippets no page includes: {orphans}"
 
 
@@ -155,12 +158,7 @@ def payload_files() -> list[Path]:
 
 
 def test_every_payload_file_is_shown_by_a_page():
-    targets = included_targets()
-    unshown = [
-        str(path.relative_to(ROOT))
-        for path in payload_files()
-        if str(path.relative_to(ROOT)) not in targets
-    ]
+    unshown = not_included(payload_files())
     assert not unshown, f"Recorded payloads no page includes (stale? delete them): {unshown}"
 
 

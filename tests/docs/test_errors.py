@@ -24,6 +24,17 @@ from snippets.errors import (
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
 
 
+TRANSACTION_OUTCOME = ("transaction", "contexts.trace.status", "contexts.response.status_code")
+LOG_EVENT = (
+    "level",
+    "logger",
+    "logentry",
+    "breadcrumbs.values[].category",
+    "breadcrumbs.values[].level",
+    "breadcrumbs.values[].message",
+)
+
+
 @pytest.fixture
 def serve(sentry_init, settings, wsgi):
     """A snippet's URLconf served by the real WSGI application, every request traced."""
@@ -98,14 +109,7 @@ def test_capture_then_reraise_sends_one_handled_event(serve, recorder, assert_pa
                     *EXCEPTION,
                 )
             ],
-            "transactions": [
-                trim(
-                    transaction,
-                    "transaction",
-                    "contexts.trace.status",
-                    "contexts.response.status_code",
-                )
-            ],
+            "transactions": [trim(transaction, *TRANSACTION_OUTCOME)],
         },
     )
 
@@ -215,14 +219,7 @@ def test_permission_denied_sends_no_event_only_a_transaction(serve, recorder, as
         "errors/client_errors",
         {
             "events": recorder.events(),
-            "transactions": [
-                trim(
-                    transaction,
-                    "transaction",
-                    "contexts.trace.status",
-                    "contexts.response.status_code",
-                )
-            ],
+            "transactions": [trim(transaction, *TRANSACTION_OUTCOME)],
         },
     )
 
@@ -258,25 +255,8 @@ def test_logging_error_is_an_event_and_info_a_breadcrumb(sentry_init, recorder, 
     assert_payload(
         "errors/logging_events",
         [
-            trim(
-                exception_event,
-                "level",
-                "logger",
-                "logentry",
-                *EXCEPTION,
-                "breadcrumbs.values[].category",
-                "breadcrumbs.values[].level",
-                "breadcrumbs.values[].message",
-            ),
-            trim(
-                error_event,
-                "level",
-                "logger",
-                "logentry",
-                "breadcrumbs.values[].category",
-                "breadcrumbs.values[].level",
-                "breadcrumbs.values[].message",
-            ),
+            trim(exception_event, *LOG_EVENT, *EXCEPTION),
+            trim(error_event, *LOG_EVENT),
         ],
     )
 
