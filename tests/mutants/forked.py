@@ -27,14 +27,27 @@ PYTEST = [sys.executable, "-m", "pytest"]
 # and not celery.contrib.testing.worker, which must be imported after sentry_sdk.init.
 PRELOAD = ["pytest", "django", "django.test", "django.core.wsgi", "celery", "kombu", "redis"]
 
+# cosmic-ray's own dependencies, absent from the tests' venv, that the SDK would instrument
+# (a test lists the integrations the SDK enables): the tests do not see them.
+HIDDEN = ("aiohttp", "sqlalchemy")
+
 
 def preload() -> None:
     for name in PRELOAD:
         importlib.import_module(name)
     # sentry_sdk.init imports every integration module to see which libraries are present.
     for path in sentry_sdk.integrations._AUTO_ENABLING_INTEGRATIONS:
-        with contextlib.suppress(Exception):
-            importlib.import_module(path.rpartition(".")[0])
+        module = path.rpartition(".")[0]
+        if module.rpartition(".")[2] not in HIDDEN:
+            with contextlib.suppress(Exception):
+                importlib.import_module(module)
+
+
+def _hide(names) -> None:
+    for name in [n for n in sys.modules if n.partition(".")[0] in names]:
+        del sys.modules[name]
+    for name in names:
+        sys.modules[name] = None  # `import aiohttp` raises ImportError, as in the tests' venv
 
 
 def _child(args: list[str], output: int) -> None:
@@ -46,6 +59,7 @@ def _child(args: list[str], output: int) -> None:
         os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # as cosmic-ray's run_tests sets it
         sys.dont_write_bytecode = True
         sys.path[0] = os.getcwd()  # as `python -m pytest` run in this copy of the tree
+        _hide(HIDDEN)
         for name in [n for n in sys.modules if n == "tests" or n.startswith("tests.")]:
             del sys.modules[name]  # this driver's package, imported from the real tree
         import pytest
