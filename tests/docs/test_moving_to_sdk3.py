@@ -167,6 +167,34 @@ def test_map_view_spans_carry_attributes_not_tags(map_app, recorder, settings, a
 
 
 @pytest.mark.django_db
+def test_the_views_tag_breadcrumbs_and_contexts_reach_its_error_events(
+    map_app, recorder, settings, monkeypatch
+):
+    settings.ROOT_URLCONF = fast_view.__name__
+
+    def failing_response(data):
+        raise RuntimeError("the response could not be sent")
+
+    monkeypatch.setattr(fast_view, "JsonResponse", failing_response)
+    url = MAP_ROUTE.format(fast_id=1)
+    assert map_app.get(url).status == map_app.get(url).status == 500  # a miss, then a hit
+
+    miss, hit = recorder.events()
+    for event in (miss, hit):
+        assert event["tags"]["fast_id"] == 1
+        assert event["contexts"]["participants_map"] == {"points": 2, "participants": 2}
+
+    def crumbs(event):
+        return [c["message"] for c in event["breadcrumbs"]["values"] if c["category"] == "map"]
+
+    assert crumbs(miss) == ["Participants map requested for fast 1", "Map cache miss: rebuilding"]
+    assert crumbs(hit) == ["Participants map requested for fast 1", "Map served from cache"]
+    fast = {"name": "Ramadan 2026", "starts_on": "2026-02-18", "ends_on": "2026-03-19"}
+    assert miss["contexts"]["fast"] == fast
+    assert "fast" not in hit["contexts"]  # set where the map is built, on a miss only
+
+
+@pytest.mark.django_db
 def test_a_404_is_sent_there_is_no_transaction_to_drop(map_app, recorder, settings, assert_payload):
     settings.ROOT_URLCONF = fast_view.__name__
     assert map_app.get("/wp-login.php").status == 404
