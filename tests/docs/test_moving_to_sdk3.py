@@ -70,16 +70,24 @@ def test_the_bridge_streams_on_2x_and_is_ignored_by_3x(recorder):
     assert recorder.transactions() == []
 
 
-def test_3x_options_are_bahks_with_the_transaction_hook_replaced():
+FULL_ENVIRON = {
+    "SENTRY_DSN": TEST_DSN,
+    "SENTRY_ENVIRONMENT": "staging",
+    "SENTRY_RELEASE": "bahk@2.4.0",
+    "SENTRY_TRACES_SAMPLE_RATE": "0.25",
+}
+
+
+@pytest.mark.parametrize("environ", [{"SENTRY_DSN": TEST_DSN}, FULL_ENVIRON])
+def test_3x_options_are_bahks_with_the_transaction_hook_replaced(environ):
     """The 3.x module changes only what the page says: a guard against drifting from bahk's."""
-    environ = {"SENTRY_DSN": TEST_DSN}
     options_2x = bahk.sentry.sentry_options(environ)
     options_3x = sentry3.sentry_options(environ)
     assert options_2x.pop("before_send_transaction") is bahk.sentry.filter_transaction
     options_2x.pop("trace_ignore_status_codes", None)  # 2.x only: removed in 3.0
     assert options_3x.pop("before_send_span") is sentry3.keep_only_user_id_on_span
-    integrations = [type(i) for i in options_3x.pop("integrations")]
-    assert integrations == [type(i) for i in options_2x.pop("integrations")]
+    integrations = [(type(i), vars(i)) for i in options_3x.pop("integrations")]
+    assert integrations == [(type(i), vars(i)) for i in options_2x.pop("integrations")]
     assert options_3x == options_2x
 
 
