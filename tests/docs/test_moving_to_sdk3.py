@@ -339,6 +339,20 @@ def test_the_2x_traces_sampler_runs_unchanged(init3, recorder, wsgi):
     assert segments == ["/wp-login.php"]  # health checks and admin pages: 0.0
 
 
+def test_a_before_send_passed_to_the_3x_init_runs_after_bahks(init3, recorder):
+    seen = []
+
+    def hook(event, hint):
+        seen.append(event["user"])
+        return event
+
+    init3(before_send=hook)
+    sentry_sdk.set_user({"id": "7", "email": "amina@example.org"})
+    sentry_sdk.capture_message("Map rebuilt by hand")
+
+    assert seen == [{"id": "7"}]  # bahk's hook ran first: the user id and nothing else
+
+
 def test_without_a_dsn_the_3x_setup_leaves_sentry_off(recorder):
     assert sentry3.sentry_options({"SENTRY_DSN": " "}) is None
     assert sentry3.init_sentry({}, transport=recorder) is False
