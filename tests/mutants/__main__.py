@@ -16,10 +16,11 @@ How, step by step:
    outside a test (at Django start-up), by all of the module's tests. pytest runs with -x.
 4. pytest runs in a child forked from a worker that has imported the libraries (forked.py).
 5. Results go to cosmic-ray's session database in .mutants/ (`cosmic-ray dump`, `cr-report`);
-   a full run writes tests/mutants/results.md, a run over some modules .mutants/results.md.
+   a full run writes tests/mutants/results.md, a run over some modules .mutants/some-PID.md.
 """
 
 import argparse
+import fcntl
 import fnmatch
 import multiprocessing
 import os
@@ -196,7 +197,7 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
     db_path.parent.mkdir(exist_ok=True)
     with (
         use_db(str(db_path), WorkDB.Mode.create) as db,
-        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryDirectory(prefix="mutants-") as tmp,
         multiprocessing.Manager() as manager,
     ):
         cosmic_ray.commands.init([Path(m) for m in modules], db, {})
@@ -370,9 +371,17 @@ def main() -> int:
     operators.check_examples()
     config = tomllib.loads(CONFIG.read_text())
     modules = modules_to_mutate(config, args.modules)
-    db_path = WORKDIR / ("some.sqlite" if args.modules else "session.sqlite")
+    # A run over some modules has files of its own, so that runs can go on side by side.
+    name = f"some-{os.getpid()}" if args.modules else "session"
+    db_path = WORKDIR / f"{name}.sqlite"
+    WORKDIR.mkdir(exist_ok=True)
+    lock = (WORKDIR / f"{name}.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit(f"Another run is using {db_path.relative_to(ROOT)}") from None
     text, ok = report(db_path, run(config, modules, args.jobs, db_path))
-    results = WORKDIR / "results.md" if args.modules else RESULTS
+    results = WORKDIR / f"{name}.md" if args.modules else RESULTS
     results.write_text(text)
     print(text[:20000])
     print(f"Written to {results.relative_to(ROOT)}")
