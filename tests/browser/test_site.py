@@ -81,6 +81,8 @@ COLOUR_RULES = {"resultTypes": ["violations"], "runOnly": ["color-contrast", "li
 
 
 def accessibility(visit, scheme: str, options: dict | None = None) -> None:
+    # The page's own late requests (Chromium asks for the favicon after "load") come first.
+    visit.page.wait_for_load_state("networkidle")
     requests_before = len(visit.traffic.requests)
 
     results = Axe().run(visit.page, options=options or {"resultTypes": ["violations"]})
