@@ -191,20 +191,21 @@ def assert_payload(request) -> Callable[[str, object], None]:
 @pytest.fixture(autouse=True)
 def _raw_transactions_for_trace_pictures(request):
     """Where assert_payload finds the test's raw transactions, whose real timings the trace
-    pictures on the site are drawn from (see tests/payloads.py)."""
+    pictures on the site are drawn from (see tests/payloads.py), and its error events."""
     import payloads
 
-    def raw_transactions() -> list[dict]:
+    def raw(item_type: str) -> list[dict]:
         return [
-            transaction
+            item
             for name in ("recorder", "sentry_endpoint")
             if name in request.fixturenames
-            for transaction in request.getfixturevalue(name).items("transaction")
+            for item in request.getfixturevalue(name).items(item_type)
         ]
 
-    payloads.raw_transactions = raw_transactions
+    payloads.raw_transactions = lambda: raw("transaction")
+    payloads.raw_error_events = lambda: raw("event")
     yield
-    payloads.raw_transactions = list
+    payloads.raw_transactions = payloads.raw_error_events = list
 
 
 @pytest.fixture

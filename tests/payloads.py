@@ -233,6 +233,7 @@ def _check_payload_text(name: str, payload: Any, *, update: bool) -> None:
 # The raw transactions the running test recorded: tests/conftest.py points this at the
 # test's `recorder` and `sentry_endpoint`.
 raw_transactions: Callable[[], list[dict[str, Any]]] = list
+raw_error_events: Callable[[], list[dict[str, Any]]] = list
 _NOT_A_TRANSACTION = {"exception", "level", "logentry", "message", "check_in_id"}
 _TIMES = {"start_ms", "duration_ms"}
 
@@ -241,10 +242,16 @@ def timings_path(name: str) -> Path:
     return PAYLOADS_DIR / f"{name}.timings.json"
 
 
-def trace_timings(payload: Any, transactions: list[dict[str, Any]]) -> list[list[dict]]:
+def trace_timings(
+    payload: Any, transactions: list[dict[str, Any]], error_events: list[dict[str, Any]] = ()
+) -> list[list[dict]]:
     """The transactions a trimmed payload shows, found among the raw ones, with the spans it
-    shows: real offsets and durations in ms, grouped by trace, in the order they started."""
+    shows: real offsets and durations in ms, grouped by trace, in the order they started.
+
+    A trimmed error event can look like its request's transaction (both carry its name and
+    tags): what an error event of the test shows is not a transaction."""
     full = [normalise(transaction) for transaction in transactions]
+    errors = [normalise(event) for event in error_events]
     found: dict[int, list[int]] = {}
 
     def visit(node: Any) -> None:
@@ -264,6 +271,8 @@ def trace_timings(payload: Any, transactions: list[dict[str, Any]]) -> list[list
         if ("transaction" in node or "spans" in node) and not node.keys() & _NOT_A_TRANSACTION:
             # Normalised as the page shows it, as if it were a whole payload.
             shown = normalise(node)
+            if any(_shows(shown, error) for error in errors):
+                return
             for index, candidate in enumerate(full):
                 if index not in found and _shows(shown, candidate):
                     found[index] = _subsequence(shown.get("spans", []), candidate.get("spans", []))
@@ -394,7 +403,7 @@ def _shape(value: Any) -> Any:
 
 
 def _check_timings(name: str, payload: Any, *, update: bool) -> None:
-    traces = trace_timings(payload, raw_transactions())
+    traces = trace_timings(payload, raw_transactions(), raw_error_events())
     path = timings_path(name)
     if update:
         if traces:

@@ -14,7 +14,7 @@ DYNO_METADATA = {"HEROKU_RELEASE_VERSION": "v42", "HEROKU_APP_NAME": "bahk-prod"
 
 @pytest.mark.django_db
 def test_web_dyno_error_carries_the_four_tags(sentry_init, recorder, wsgi, assert_payload):
-    sentry_init({"DYNO": "web.1", **DYNO_METADATA})
+    sentry_init({"DYNO": "web.1", **DYNO_METADATA, "SENTRY_TRACES_SAMPLE_RATE": "1"})
 
     wsgi.get("/sentry-debug/")
 
