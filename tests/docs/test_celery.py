@@ -10,6 +10,7 @@ import pytest
 import sentry_sdk
 
 from harness.beat import run_beat_entries_in_a_process
+from harness.environ import clean_environ
 from harness.fields import EXCEPTION, SPANS
 from payloads import ROOT, trim
 from snippets.celery import (
@@ -394,48 +395,16 @@ def test_web_dyno_keeps_five_percent_of_requests(
         assert request_traces == []
 
 
-WEB_DYNO = """
-import json
-import os
-import sys
-
-import django
-
-django.setup()  # bahk's settings, without SENTRY_DSN: Sentry starts below, as the page says
-
-import sentry_sdk
-from django.conf import settings
-
-from bahk.sentry import init_sentry
-from snippets.celery.sample_rate_per_dyno import traces_sample_rate
-from harness.wsgi_client import WSGIClient
-
-settings.ROOT_URLCONF = "snippets.celery.enqueue_from_view"
-environ = {**os.environ, "SENTRY_DSN": sys.argv[1]}
-init_sentry(environ, traces_sample_rate=traces_sample_rate(environ))
-for headers in json.loads(sys.argv[2]):
-    response = WSGIClient().post(
-        "/api/fasts/3/join/",
-        body=b"email=amina@example.org",
-        content_type="application/x-www-form-urlencoded",
-        headers=headers,
-    )
-    assert response.status == 202, response
-sentry_sdk.flush()
-"""
-
-
 def post_to_a_web_dyno(redis_url: str, dsn: str, *requests_headers: dict[str, str]) -> None:
     """Call the join view once per headers, in another process with DYNO=web.1."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("SENTRY_")}
-    env.update(
+    env = clean_environ(
         DYNO="web.1",
         REDIS_URL=redis_url,
         DJANGO_SETTINGS_MODULE="bahk.settings",
         PYTHONPATH=os.pathsep.join(str(ROOT / path) for path in (".", "example_app", "tests")),
     )
     subprocess.run(
-        [sys.executable, "-c", WEB_DYNO, dsn, json.dumps(requests_headers)],
+        [sys.executable, "-m", "harness.web_dyno", dsn, json.dumps(requests_headers)],
         env=env,
         cwd=ROOT / "example_app",
         check=True,

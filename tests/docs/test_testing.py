@@ -137,50 +137,6 @@ def test_the_transport_receives_sessions_too(sentry_init, recorder, wsgi):
     assert [aggregate["exited"] for aggregate in sessions["aggregates"]] == [1]
 
 
-WORKER_PROCESS = """
-import json
-import sys
-
-if sys.argv[1] == "before":
-    import celery.contrib.testing.worker  # before the Celery integration is set up
-
-import celery.beat
-import django
-from celery.schedules import crontab
-
-django.setup()  # no SENTRY_DSN in the environment: the settings leave Sentry off
-
-from bahk.celery import app
-from bahk.sentry import init_sentry
-from sentry_recorder import RecordingTransport
-from snippets.celery.failing_task import geocode_participant
-
-recorder = RecordingTransport()
-environ = {"SENTRY_DSN": "https://public@sentry.example.invalid/1"}
-init_sentry(environ, transport=recorder, traces_sample_rate=1.0)
-from celery.contrib.testing.worker import start_worker
-
-app.conf.beat_schedule = {
-    "geocode": {
-        "task": geocode_participant.name,
-        "schedule": crontab(minute=0),
-        "args": ("amina@example.org", "Timbuktu"),
-    }
-}
-with start_worker(app, pool="solo", perform_ping_check=False, loglevel="CRITICAL"):
-    scheduler = celery.beat.Scheduler(app, lazy=True)
-    scheduler.setup_schedule()
-    scheduler.apply_entry(scheduler.schedule["geocode"], producer=None)
-    recorder.wait_for(lambda r: len(r.check_ins()) == 2)
-# The worker has stopped: whatever the task was going to send has been sent.
-print(json.dumps({
-    "events": [e["exception"]["values"][-1]["type"] for e in recorder.events()],
-    "transactions": [t["transaction"] for t in recorder.transactions()],
-    "check_ins": [c["status"] for c in recorder.check_ins()],
-}))
-"""
-
-
 def test_celery_testing_worker_imported_too_early_loses_task_errors_and_transactions(
     redis_url,
 ):
@@ -195,7 +151,7 @@ def test_celery_testing_worker_imported_too_early_loses_task_errors_and_transact
         broker_url = on_database(redis_url, database)
         redis.Redis.from_url(broker_url).flushdb()
         processes[order] = subprocess.Popen(
-            [sys.executable, "-c", WORKER_PROCESS, order],
+            [sys.executable, "-m", "harness.early_worker_import", order],
             env={**env, "REDIS_URL": broker_url},
             cwd=ROOT,
             stdout=subprocess.PIPE,

@@ -10,4 +10,6 @@
 - `network_guard`: no connection to any host but this machine.
 - `factories`: the example app's models with example data.
 - `fields`: the field paths `trim` keeps, for each kind of payload.
+- `early_worker_import`, `web_dyno`: programs a page's test runs in a process of its own
+  (`python -m harness.<name>`).
 """
