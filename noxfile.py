@@ -7,6 +7,7 @@ from pathlib import Path
 import nox
 
 sys.path.insert(0, str(Path(__file__).parent / "tests"))
+from harness.chromium import CHROMIUM
 from harness.environ import settings_in
 
 nox.options.default_venv_backend = "uv"
@@ -128,9 +129,6 @@ def install_spotlight(session: nox.Session) -> None:
 
 
 # --8<-- [end:demo]
-
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @nox.session(python=PYTHON)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from mkdocs.config import load_config
 
+from harness.chromium import CHROMIUM as CHROMIUM  # the browser conftest reads it from here
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE_DIR = Path(os.environ.get("SITE_DIR", ROOT / "site"))
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
