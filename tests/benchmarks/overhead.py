@@ -121,15 +121,15 @@ def _create_fasts() -> int:
 
 
 def _integrations(extra_spans: bool) -> list:
-    from sentry_sdk.integrations.celery import CeleryIntegration
+    """bahk's own integrations, Django's with or without its cache and middleware spans."""
     from sentry_sdk.integrations.django import DjangoIntegration
-    from sentry_sdk.integrations.redis import RedisIntegration
 
-    return [
-        DjangoIntegration(cache_spans=extra_spans, middleware_spans=extra_spans),
-        CeleryIntegration(monitor_beat_tasks=True),
-        RedisIntegration(),
-    ]
+    from bahk.sentry import sentry_options
+    from harness.environ import TEST_DSN
+
+    django = DjangoIntegration(cache_spans=extra_spans, middleware_spans=extra_spans)
+    bahks = sentry_options({"SENTRY_DSN": TEST_DSN})["integrations"]
+    return [django if isinstance(each, DjangoIntegration) else each for each in bahks]
 
 
 def _sentry_off() -> None:
