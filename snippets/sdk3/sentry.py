@@ -1,45 +1,25 @@
-"""bahk/sentry.py on sentry-sdk 3: the sections that change. The rest of the module (the DSN and
-sample-rate checks, DATA_COLLECTION, filter_event, heroku_tags, ...) stays as it is."""
+"""bahk/sentry.py on sentry-sdk 3: the sections that change. The rest of the module (the DSN,
+release and sample-rate checks, DATA_COLLECTION, filter_event, heroku_tags, ...) stays as it is."""
 
 from collections.abc import Mapping
 
 import sentry_sdk
-from sentry_sdk.integrations.celery import CeleryIntegration
-from sentry_sdk.integrations.django import DjangoIntegration
-from sentry_sdk.integrations.redis import RedisIntegration
 
-from bahk.sentry import (
-    DATA_COLLECTION,
-    DEFAULT_ENVIRONMENT,
-    _checked_dsn,
-    _sample_rate,
-    _then,
-    filter_event,
-    heroku_tags,
-)
+from bahk import sentry as bahk_sentry
+from bahk.sentry import _then, heroku_tags
 
 
 # --8<-- [start:options]
 def sentry_options(environ: Mapping[str, str]) -> dict | None:
-    """The keyword arguments for `sentry_sdk.init`, or None when SENTRY_DSN is unset."""
-    dsn = environ.get("SENTRY_DSN", "").strip()
-    if not dsn:
+    """bahk's options (bahk/sentry.py), less the 2.x transaction options, plus a span hook."""
+    options = bahk_sentry.sentry_options(environ)
+    if options is None:
         return None
-    return {
-        "dsn": _checked_dsn(dsn),
-        "environment": environ.get("SENTRY_ENVIRONMENT") or DEFAULT_ENVIRONMENT,
-        "release": environ.get("SENTRY_RELEASE") or None,
-        "traces_sample_rate": _sample_rate(environ, "SENTRY_TRACES_SAMPLE_RATE"),
-        "integrations": [
-            DjangoIntegration(),
-            CeleryIntegration(monitor_beat_tasks=True),
-            RedisIntegration(),
-        ],
-        "data_collection": DATA_COLLECTION,
-        "before_send": filter_event,
-        # No before_send_transaction: there are no transactions. Spans are sent as they end.
-        "before_send_span": keep_only_user_id_on_span,
-    }
+    # Each is a TypeError at init on 3.x: there are no transactions to edit, drop or filter.
+    del options["before_send_transaction"], options["trace_ignore_status_codes"]
+    # Spans are sent as they end; this hook edits each one (it cannot drop it).
+    options["before_send_span"] = keep_only_user_id_on_span
+    return options
 
 
 # --8<-- [end:options]

@@ -13,9 +13,9 @@ import sentry_sdk.traces
 import bahk.sentry
 from harness.environ import TEST_DSN
 from harness.factories import create_fast
+from harness.payload_files import trim
 from harness.wsgi_client import WSGIClient
 from hub.models import Fast
-from payloads import trim
 from snippets.performance import traces_sampler
 from snippets.sdk3 import bridge
 from snippets.sdk3 import sentry as sentry3
@@ -79,12 +79,12 @@ FULL_ENVIRON = {
 
 
 @pytest.mark.parametrize("environ", [{"SENTRY_DSN": TEST_DSN}, FULL_ENVIRON])
-def test_3x_options_are_bahks_with_the_transaction_hook_replaced(environ):
-    """The 3.x module changes only what the page says: a guard against drifting from bahk's."""
+def test_3x_options_are_bahks_with_the_transaction_options_replaced(environ):
+    """The 3.x options follow bahk's: only the three keys the page names differ."""
     options_2x = bahk.sentry.sentry_options(environ)
     options_3x = sentry3.sentry_options(environ)
     assert options_2x.pop("before_send_transaction") is bahk.sentry.filter_transaction
-    options_2x.pop("trace_ignore_status_codes", None)  # 2.x only: removed in 3.0
+    assert options_2x.pop("trace_ignore_status_codes") == {404, 405}
     assert options_3x.pop("before_send_span") is sentry3.keep_only_user_id_on_span
     integrations = [(type(i), vars(i)) for i in options_3x.pop("integrations")]
     assert integrations == [(type(i), vars(i)) for i in options_2x.pop("integrations")]
