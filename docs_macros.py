@@ -64,7 +64,7 @@ def define_env(env) -> None:
 
 
 # Trace pictures: a waterfall per trace, drawn from the timings a test recorded beside a payload
-# (tests/payloads/<name>.timings.json, written by tests/payloads.py), as Sentry's trace view
+# (tests/payloads/<name>.timings.json, written by harness/payload_files.py), as Sentry's trace view
 # draws a trace. Inline SVG, no script, no network.
 PAYLOADS = ROOT / "tests" / "payloads"
 WIDTH, LABELS, ROW, AXIS, INDENT = 760, 330, 22, 30, 12

@@ -26,11 +26,11 @@ import sentry_sdk.scope
 
 from harness import network_guard
 from harness.environ import TEST_DSN, settings_in
+from harness.payload_files import check_payload
 from harness.redis_server import check_redis, redis_server
 from harness.sentry_http_endpoint import SentryHTTPEndpoint
 from harness.site import ROOT, mkdocs_build, mkdocs_environ
 from harness.wsgi_client import WSGIClient
-from payloads import check_payload
 from sentry_recorder import RecordingTransport
 
 pytest_plugins = ["harness.celery_worker"]
@@ -191,8 +191,8 @@ def assert_payload(request) -> Callable[[str, object], None]:
 @pytest.fixture(autouse=True)
 def _raw_transactions_for_trace_pictures(request):
     """Where assert_payload finds the test's raw transactions, whose real timings the trace
-    pictures on the site are drawn from (see tests/payloads.py), and its error events."""
-    import payloads
+    pictures on the site are drawn from (see harness/payload_files.py), and its error events."""
+    from harness import payload_files
 
     def raw(item_type: str) -> list[dict]:
         return [
@@ -202,10 +202,10 @@ def _raw_transactions_for_trace_pictures(request):
             for item in request.getfixturevalue(name).items(item_type)
         ]
 
-    payloads.raw_transactions = lambda: raw("transaction")
-    payloads.raw_error_events = lambda: raw("event")
+    payload_files.raw_transactions = lambda: raw("transaction")
+    payload_files.raw_error_events = lambda: raw("event")
     yield
-    payloads.raw_transactions = payloads.raw_error_events = list
+    payload_files.raw_transactions = payload_files.raw_error_events = list
 
 
 @pytest.fixture

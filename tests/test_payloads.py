@@ -1,4 +1,4 @@
-"""tests/payloads.py: what the "What Sentry receives" panels show, and how drift is caught."""
+"""harness/payload_files.py: what the "What Sentry receives" panels show; how drift is caught."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import pytest
 import sentry_sdk
 from django.core.cache import cache
 
-import payloads
-from payloads import ROOT, UPDATE_HINT, check_payload, normalise, render, trim
+from harness import payload_files
+from harness.payload_files import ROOT, UPDATE_HINT, check_payload, normalise, render, trim
 
 REGENERATE = re.search(r"`([^`]+)`", UPDATE_HINT)[1]
 
 
 @pytest.fixture
 def payloads_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(payloads, "PAYLOADS_DIR", tmp_path)
+    monkeypatch.setattr(payload_files, "PAYLOADS_DIR", tmp_path)
     return tmp_path
 
 

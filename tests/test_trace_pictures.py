@@ -1,4 +1,4 @@
-"""Trace pictures: the timings kept beside payloads (tests/payloads.py) and the waterfalls the
+"""Trace pictures: timings kept beside payloads (harness/payload_files.py) and the waterfalls the
 site draws from them when it is built (docs_macros.trace_picture)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 import docs_macros
-import payloads
-from payloads import PAYLOADS_DIR, check_payload, trace_timings, trim
+from harness import payload_files
+from harness.payload_files import PAYLOADS_DIR, check_payload, trace_timings, trim
 
 T0 = 1_700_000_000.0
 
@@ -127,13 +127,13 @@ def test_a_list_of_spans_is_found_in_its_transaction():
 
 @pytest.fixture
 def payloads_dir(tmp_path, monkeypatch):
-    monkeypatch.setattr(payloads, "PAYLOADS_DIR", tmp_path)
+    monkeypatch.setattr(payload_files, "PAYLOADS_DIR", tmp_path)
     return tmp_path
 
 
 def test_timings_are_written_with_the_payload_and_checked_by_shape_only(payloads_dir, monkeypatch):
     shown = trim(REQUEST, "transaction", "spans[].op")
-    monkeypatch.setattr(payloads, "raw_transactions", lambda: [REQUEST])
+    monkeypatch.setattr(payload_files, "raw_transactions", lambda: [REQUEST])
     check_payload("page/request", shown, update=True)
     written = json.loads((payloads_dir / "page" / "request.timings.json").read_text())
     assert written["traces"][0][0]["duration_ms"] == 100.0
@@ -141,13 +141,13 @@ def test_timings_are_written_with_the_payload_and_checked_by_shape_only(payloads
 
     # A slower run: the same shape, other numbers. Not a drift.
     slower = {**REQUEST, "timestamp": at(0.3)}
-    monkeypatch.setattr(payloads, "raw_transactions", lambda: [slower])
+    monkeypatch.setattr(payload_files, "raw_transactions", lambda: [slower])
     check_payload("page/request", shown, update=False)
 
     # The same payload text, but LPUSH moved out of the publish span: the picture changes.
     lpush = {**REQUEST["spans"][3], "parent_span_id": "1" * 16}
     moved = {**REQUEST, "spans": [*REQUEST["spans"][:3], lpush]}
-    monkeypatch.setattr(payloads, "raw_transactions", lambda: [moved])
+    monkeypatch.setattr(payload_files, "raw_transactions", lambda: [moved])
     with pytest.raises(AssertionError, match="changed shape"):
         check_payload("page/request", shown, update=False)
 
@@ -155,12 +155,12 @@ def test_timings_are_written_with_the_payload_and_checked_by_shape_only(payloads
 def test_missing_or_stale_timings_fail(payloads_dir, monkeypatch):
     shown = trim(REQUEST, "transaction")
     (payloads_dir / "page").mkdir()
-    (payloads_dir / "page" / "request.json").write_text(payloads.render(shown))
-    monkeypatch.setattr(payloads, "raw_transactions", lambda: [REQUEST])
+    (payloads_dir / "page" / "request.json").write_text(payload_files.render(shown))
+    monkeypatch.setattr(payload_files, "raw_transactions", lambda: [REQUEST])
     with pytest.raises(AssertionError, match="No timings for the trace picture"):
         check_payload("page/request", shown, update=False)
 
-    (payloads_dir / "page" / "event.json").write_text(payloads.render({"level": "error"}))
+    (payloads_dir / "page" / "event.json").write_text(payload_files.render({"level": "error"}))
     (payloads_dir / "page" / "event.timings.json").write_text("{}")
     with pytest.raises(AssertionError, match="stale"):
         check_payload("page/event", {"level": "error"}, update=False)

@@ -23,8 +23,8 @@ from django.core.cache import cache
 import bahk.sentry
 from bahk.sentry import DATA_COLLECTION
 from harness.environ import TEST_DSN
+from harness.payload_files import trim
 from hub.models import Participant
-from payloads import trim
 
 
 @shared_task(name="tests.send_password_reset")

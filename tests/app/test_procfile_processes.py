@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 from celery import Celery
 
+from harness.payload_files import trim
 from harness.redis_server import on_database
 from heroku.app import HerokuApp
-from payloads import trim
 
 FIXTURE = Path(__file__).resolve().parents[1] / "heroku" / "fast.json"
 WORKER = "worker-23z34x56y-w78k9"  # a Fir dyno name, in the shape Heroku documents

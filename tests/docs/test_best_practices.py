@@ -7,8 +7,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from harness.factories import create_fast
+from harness.payload_files import trim
 from harness.ports import free_port
-from payloads import trim
 from snippets.best_practices import fingerprint
 
 

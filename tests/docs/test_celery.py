@@ -12,7 +12,7 @@ import sentry_sdk
 from harness.beat import run_beat_entries_in_a_process
 from harness.environ import clean_environ
 from harness.fields import EXCEPTION, SPANS
-from payloads import ROOT, trim
+from harness.payload_files import ROOT, trim
 from snippets.celery import (
     eager_settings,
     enqueue_from_view,

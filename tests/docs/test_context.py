@@ -9,8 +9,8 @@ from django.test import Client
 
 from harness.environ import TEST_DSN
 from harness.fields import BREADCRUMBS
+from harness.payload_files import trim
 from harness.wsgi_client import HerokuRouter, WSGIClient
-from payloads import trim
 from snippets.context import enrich_events, task_user, user_info
 
 

@@ -12,7 +12,7 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 
 from harness.beat import apply_beat_entries
 from harness.factories import create_fast
-from payloads import trim
+from harness.payload_files import trim
 from snippets.crons import (
     beat_init,
     exclude_beat_tasks,

@@ -10,7 +10,7 @@ from celery.schedules import crontab
 from celery.signals import task_postrun
 
 from harness.beat import apply_beat_entries, run_beat_entries_in_a_process
-from payloads import trim
+from harness.payload_files import trim
 from snippets.crons_troubleshooting import beat_timezone, short_interval
 
 DAILY = "daily-fast-notifications"

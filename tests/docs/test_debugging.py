@@ -10,8 +10,8 @@ from sentry_sdk.crons import MonitorStatus, capture_checkin
 
 import bahk.sentry
 from bahk.sentry import init_sentry
+from harness.payload_files import trim
 from harness.sentry_http_endpoint import SentryHTTPEndpoint
-from payloads import trim
 from snippets.debugging import bad_dsn, drop_broken_pipe, one_off_job, server_error
 
 SDK_LOGGER = "sentry_sdk.errors"

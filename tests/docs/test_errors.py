@@ -11,7 +11,7 @@ from sentry_sdk.integrations.logging import _IGNORED_LOGGERS
 
 from harness.factories import create_fast
 from harness.fields import EXCEPTION
-from payloads import trim
+from harness.payload_files import trim
 from snippets.errors import (
     capture_and_reraise,
     capture_exception,

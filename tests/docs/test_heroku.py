@@ -7,7 +7,7 @@ real dynos: tests/app/test_procfile_processes.py.
 import pytest
 
 from harness.beat import apply_beat_entries
-from payloads import trim
+from harness.payload_files import trim
 
 DYNO_METADATA = {"HEROKU_RELEASE_VERSION": "v42", "HEROKU_APP_NAME": "bahk-prod"}
 

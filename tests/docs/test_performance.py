@@ -12,9 +12,9 @@ import sentry_sdk
 from harness.beat import apply_beat_entries
 from harness.factories import create_fast
 from harness.fields import SPANS, TRANSACTION
+from harness.payload_files import trim
 from hub.models import Fast
 from hub.tasks import send_daily_fast_notifications, update_fast_maps
-from payloads import trim
 from sentry_recorder import children_of, ops, spans_of
 from snippets.performance import (
     before_send_transaction,

@@ -10,11 +10,11 @@ from django.db import connection
 import bahk.sentry
 from harness.factories import create_fast
 from harness.fields import BREADCRUMBS, SPANS, TRANSACTION
+from harness.payload_files import trim
 from harness.redis_server import redis_server
 from harness.wsgi_client import WSGIClient
 from hub.maps import map_cache_key
 from hub.models import Fast
-from payloads import trim
 from sentry_recorder import children_of, ops, spans_of
 
 MAP_ROUTE = "/api/fasts/{fast_id}/participants/map/"

@@ -8,7 +8,7 @@ import redis
 import sentry_sdk
 
 from harness.beat import apply_beat_entries
-from payloads import trim
+from harness.payload_files import trim
 from sentry_recorder import ops
 from snippets.redis import cache_prefixes, cache_spans, django_cache
 

@@ -15,7 +15,7 @@ from sentry_sdk.consts import SPANTEMPLATE
 
 from bahk.sentry import DATA_COLLECTION
 from harness.environ import TEST_DSN
-from payloads import trim
+from harness.payload_files import trim
 from snippets.sensitive_data import user_info
 
 CSRF_SECRET = "c" * 32

@@ -11,7 +11,7 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 
 from bahk.sentry import DATA_COLLECTION, init_sentry
 from harness.environ import TEST_DSN
-from payloads import trim
+from harness.payload_files import trim
 from snippets.setup import own_hook, sdk_defaults
 
 

@@ -14,8 +14,8 @@ from django.test import Client
 
 from harness.environ import clean_environ
 from harness.factories import create_fast
+from harness.payload_files import trim
 from harness.redis_server import on_database
-from payloads import trim
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from payloads import trim
+from harness.payload_files import trim
 
 
 # --8<-- [start:sentry-debug]

@@ -1,4 +1,4 @@
-"""Field paths for `trim` (tests/payloads.py): what a page shows of each kind of payload.
+"""Field paths for `trim` (harness/payload_files.py): what a page shows of each kind of payload.
 
 Combine them, `trim(event, *EXCEPTION, "request.url")`; a path that matches nothing fails.
 """

@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PAYLOADS_DIR = Path(__file__).parent / "payloads"
+ROOT = Path(__file__).resolve().parents[2]
+PAYLOADS_DIR = ROOT / "tests" / "payloads"
 UPDATE_HINT = "run `nox -s tests -- --update-payloads` to record it"
 
 _PLACEHOLDERS = {
