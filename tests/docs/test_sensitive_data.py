@@ -69,6 +69,23 @@ def test_scrubbed_event(sentry_init, recorder, wsgi, assert_payload):
     )
 
 
+@pytest.mark.django_db
+def test_bahks_terms_filter_client_addresses_and_proxies(sentry_init, recorder, wsgi):
+    sentry_init()
+    headers = {
+        "X-Real-Ip": "203.0.113.8",  # -ip
+        "X-Forwarded-Host": "bahk.example",  # forwarded
+        "Via": "1.1 vegur",  # via
+        "Accept": "text/html",  # none of them
+    }
+
+    assert wsgi.get("/sentry-debug/", headers=headers).status == 500
+
+    (event,) = recorder.events()
+    sent = {name: event["request"]["headers"][name] for name in headers}
+    assert sent == {**dict.fromkeys(list(headers)[:3], "[Filtered]"), "Accept": "text/html"}
+
+
 @pytest.fixture
 def signed_in_headers(transactional_db):
     amina = get_user_model().objects.create_user(

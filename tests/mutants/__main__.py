@@ -22,6 +22,7 @@ How, step by step:
 import argparse
 import fcntl
 import fnmatch
+import json
 import multiprocessing
 import os
 import re
@@ -69,7 +70,8 @@ def tests_for(module: str, config: dict) -> tuple[str, ...]:
     for glob, tests in config["tests"].items():
         if match := _pattern(glob).match(module):
             found = tuple(test.format(**match.groupdict()) for test in tests)
-            if missing := [test for test in found if not (ROOT / test).is_file()]:
+            files = [test.partition("::")[0] for test in found]  # a file, or one of its tests
+            if missing := [file for file in files if not (ROOT / file).is_file()]:
                 raise SystemExit(f"{module}: no test file {', '.join(missing)}")
             return found
     raise SystemExit(f"{module}: no [tests] pattern in {CONFIG.name} matches it")
@@ -188,6 +190,8 @@ def choose_tests(position, bodies, lines, tests) -> list[str]:
 def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
     started = time.monotonic()
     facts = {"jobs": jobs, "load": [os.getloadavg()], "failed": {}, "modules": modules}
+    dirty = " with uncommitted changes" if _git("status", "--porcelain", "-uno") else ""
+    facts["tree"] = _git("rev-parse", "--short", "HEAD") + dirty
     tests = {module: tests_for(module, config) for module in modules}
     by_tests = defaultdict(list)
     for module, files in tests.items():
@@ -224,6 +228,8 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
                 mutation = item.mutations[0]
                 module = mutation.module_path.as_posix()
                 if module not in lines:  # its tests fail without a mutation: nothing to judge
+                    reason = "the module's tests fail without a mutation"
+                    db.set_result(item.job_id, WorkResult(WorkerOutcome.SKIPPED, output=reason))
                     continue
                 if skip_annotations and any(within(mutation.start_pos, s) for s in spans[module]):
                     reason = "inside a type annotation"
@@ -234,6 +240,7 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
                 command = shlex.join([*PYTEST, "-x", *chosen])
                 pending.append((item, command, timeouts[tests[module]]))
             print(f"{len(pending)} mutants in {len(modules)} modules, {jobs} jobs")
+            db_path.with_suffix(".json").write_text(json.dumps(facts))
 
             futures = [pool.submit(_run_mutant, i.job_id, i.mutations, c, t) for i, c, t in pending]
             outcomes = Counter()
@@ -255,6 +262,7 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
     cpu = os.times()  # the workers and their pytest children, waited for by now
     facts["cpu_seconds"] = cpu.user + cpu.system + cpu.children_user + cpu.children_system
     facts["load"].append(os.getloadavg())
+    db_path.with_suffix(".json").write_text(json.dumps(facts))
     return facts
 
 
@@ -319,20 +327,27 @@ def report(db_path: Path, facts: dict) -> tuple[str, bool]:
                     counts["unexplained"] += 1
                     unexplained.append((module, operator, result.diff))
 
+        pending = sum(1 for _ in db.pending_work_items)
     columns = ["mutants", "killed", "survived", "explained", "unexplained", "not run"]
     total = sum(rows.values(), Counter())
-    dirty = " with uncommitted changes" if _git("status", "--porcelain", "-uno") else ""
     load = " → ".join(" ".join(f"{x:.2f}" for x in loads) for loads in facts["load"])
-    minutes = facts.get("seconds", 0) / 60
+    if "seconds" in facts:
+        took = f"{facts['seconds'] / 60:.1f} minutes ({facts['cpu_seconds'] / 60:.1f} of CPU time)"
+    else:
+        took = "still running"
     lines = [
         "# Mutation testing results",
         "",
-        f"Written by `nox -s mutants` (`python -m tests.mutants`) on "
+        f"Written by `{facts.get('command', 'nox -s mutants')}` on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC over the working tree at "
-        f"{_git('rev-parse', '--short', 'HEAD')}{dirty}: cosmic-ray {version('cosmic-ray')}, "
-        f"{facts['jobs']} jobs on {os.cpu_count()} CPUs, {minutes:.1f} minutes "
-        f"({facts.get('cpu_seconds', 0) / 60:.1f} minutes of CPU time), load average {load} "
+        f"{facts.get('tree', 'an unrecorded commit')}: cosmic-ray {version('cosmic-ray')}, "
+        f"{facts['jobs']} jobs on {os.cpu_count()} CPUs, {took}, load average {load or '?'} "
         "(the machine is shared with other work).",
+        *(
+            [f"**Incomplete**: {pending} more mutants had not been run when this was written."]
+            if pending
+            else []
+        ),
         "What is mutated, which tests judge each module and what is left out: `config.toml`. "
         "Survivors that no reader could observe, each with the reason: `equivalent.txt`.",
         "",
@@ -356,7 +371,7 @@ def report(db_path: Path, facts: dict) -> tuple[str, bool]:
     if stale:
         lines += ["", "## Lines of equivalent.txt that match no survivor (remove them)", ""]
         lines += [f"- `{module} | {change}`" for module, change in stale]
-    ok = not (unexplained or broken or facts["failed"])
+    ok = not (unexplained or broken or facts["failed"] or pending)
     return "\n".join(lines).rstrip() + "\n", ok
 
 
@@ -364,6 +379,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="only these (paths as config.toml finds them)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="mutants run at once")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="run nothing: judge the last full run's mutants again (after editing equivalent.txt)",
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # progress lines as they come, through nox too
 
@@ -371,6 +391,16 @@ def main() -> int:
     operators.check_examples()
     config = tomllib.loads(CONFIG.read_text())
     modules = modules_to_mutate(config, args.modules)
+    if args.report:
+        db_path = WORKDIR / "session.sqlite"
+        facts_file = db_path.with_suffix(".json")
+        facts = json.loads(facts_file.read_text()) if facts_file.exists() else {}
+        facts = {"jobs": args.jobs, "load": [], "failed": {}, "modules": modules, **facts}
+        facts["command"] = "python -m tests.mutants --report"  # judged again, nothing run
+        text, ok = report(db_path, facts)
+        RESULTS.write_text(text)
+        print(text[:20000])
+        return 0 if ok else 1
     # A run over some modules has files of its own, so that runs can go on side by side.
     name = f"some-{os.getpid()}" if args.modules else "session"
     db_path = WORKDIR / f"{name}.sqlite"
