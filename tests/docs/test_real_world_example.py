@@ -324,11 +324,18 @@ def test_redis_down_for_ten_minutes_sends_a_second_event(
 ):
     sentry_init(traces_sample_rate=None)
 
+    def sent_earlier(seconds):
+        for log, sent_at in bahk.sentry._redis_outage_reported_at.items():
+            bahk.sentry._redis_outage_reported_at[log] = sent_at - seconds
+
     assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
     assert len(recorder.events()) == 1
-    # As if the first event had been sent 10 minutes ago.
-    for log, sent_at in bahk.sentry._redis_outage_reported_at.items():
-        bahk.sentry._redis_outage_reported_at[log] = sent_at - 10 * 60
+    # As if the first event had been sent 9 minutes 55 seconds ago: still no second one.
+    sent_earlier(10 * 60 - 5)
+    assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
+    assert len(recorder.events()) == 1
+    # As if it had been sent 10 minutes ago.
+    sent_earlier(5)
 
     assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
     assert wsgi.get(MAP_ROUTE.format(fast_id=fast.id)).status == 200
