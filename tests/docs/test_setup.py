@@ -100,9 +100,11 @@ def test_release_detected_from_heroku_outside_a_git_checkout(
     assert recorder.events()[0]["release"] == expected
 
 
-def test_git_checkout_wins_over_heroku_variables(
+def test_when_bahk_passes_no_release_the_sdk_looks_in_git_first(
     sentry_init, recorder, monkeypatch, clean_environ, tmp_path
 ):
+    """The page's fallback: bahk's environment names no release, so the SDK looks itself, and
+    the checkout's commit comes before a Heroku variable only the SDK sees (os.environ)."""
     clean_environ()
     git = ["git", "-c", "user.name=bahk", "-c", "user.email=dev@bahk.invalid"]
     subprocess.run([*git, "init", "-q", str(tmp_path)], check=True)
