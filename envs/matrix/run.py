@@ -138,7 +138,7 @@ def requirements(combination: Combination) -> list[str]:
     return out + list(names.values())
 
 
-def run(combination: Combination) -> Result:
+def run(combination: Combination, tests: list[str] = ()) -> Result:
     result = Result(combination)
     # The first row is uv.lock's, whole; the others leave their own packages free.
     unpinned = set() if combination == COMBINATIONS[0] else UNPINNED | {"redis", "async-timeout"}
@@ -185,7 +185,7 @@ def run(combination: Combination) -> Result:
     }
     subprocess.run(
         [f"{venv}/bin/python", "-m", "pytest", "--ignore=tests/browser", "-p", "no:randomly",
-         "-q", "--tb=line", f"--junitxml={report}", *selection],
+         "-q", "--tb=short", f"--junitxml={report}", *selection, *tests],
         cwd=ROOT, env=test_env,
     )  # fmt: skip
     result.seconds = round(time.monotonic() - started)
@@ -277,6 +277,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="combination names (default: all)")
     parser.add_argument("--merge", action="store_true", help="--only rows replace theirs")
+    parser.add_argument("--tests", nargs="*", default=[], help="pytest arguments (with --only)")
     parser.add_argument("--table-from", type=Path, help="rewrite support.md from a support.json")
     args = parser.parse_args()
     if args.table_from:
@@ -287,6 +288,7 @@ def main() -> None:
         started = datetime.datetime.fromisoformat(raw["date"])
         (args.table_from.parent / "support.md").write_text(table(results, started, raw["seconds"]))
         return
+    assert not args.tests or (args.only and not args.merge), "--tests needs --only, not --merge"
     chosen = [c for c in COMBINATIONS if not args.only or c.name in args.only]
     assert chosen, f"no combination named {args.only}"
     ENVS.mkdir(parents=True, exist_ok=True)
@@ -294,7 +296,7 @@ def main() -> None:
     results = []
     for combination in chosen:
         print(f"== {combination.name}", flush=True)
-        results.append(run(combination))
+        results.append(run(combination, args.tests))
     seconds = time.monotonic() - clock
     if args.only and args.merge:  # these rows replace theirs in the last full run's results
         raw = json.loads((RESULTS / "support.json").read_text())
