@@ -33,8 +33,9 @@ ENVS = ROOT / ".nox" / "matrix" / "envs"
 # release: 2.70.0 is the first whose `init` accepts `data_collection` (2.69.2: "Unknown
 # option"); `send_default_pii` warns from 2.72.0 on (test_context.py); a beat interval that is
 # not whole minutes is skipped from 2.73.0 on (2.72.0 still sends its check-ins:
-# test_crons_troubleshooting.py).
-OLDEST_SENTRY_SDK = "2.73.0"
+# test_crons_troubleshooting.py); a worker keeps the web dyno's sample rate in the trace it
+# continues from 2.74.0 on (2.73.0 writes its own: test_celery.py, the per-dyno rates).
+OLDEST_SENTRY_SDK = "2.74.0"
 DJANGO = {"5.2": "django>=5.2,<5.3", "6.x": "django>=6,<7"}
 CELERY = {"5.5": "celery[redis]>=5.5,<5.6", "5.7": "celery[redis]>=5.7,<5.8"}
 SENTRY_SDK = {"oldest": f"sentry-sdk=={OLDEST_SENTRY_SDK}", "newest": "sentry-sdk>=2,<3"}
