@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import html
 import json
 import os
 import shutil
@@ -85,6 +86,7 @@ class Result:
     versions: dict[str, str] = field(default_factory=dict)
     passed: int = 0
     failed: list[str] = field(default_factory=list)
+    messages: dict[str, str] = field(default_factory=dict)  # test -> its failure, first line
     skipped: int = 0
     seconds: float = 0.0
     problem: str = ""  # why nothing ran (no interpreter, install failed)
@@ -197,8 +199,11 @@ def run(combination: Combination, tests: list[str] = ()) -> Result:
         test = f"{case.get('classname')}::{case.get('name')}"
         if case.find("skipped") is not None:
             result.skipped += 1
-        elif case.find("failure") is not None or case.find("error") is not None:
+        elif (failure := case.find("failure")) is not None or (
+            failure := case.find("error")
+        ) is not None:
             result.failed.append(test)
+            result.messages[test] = (failure.get("message") or "").strip().splitlines()[0][:160]
         else:
             result.passed += 1
     return result
@@ -226,7 +231,9 @@ def table(results: list[Result], started: datetime.datetime, seconds: float) -> 
         else:
             own = [t for t in r.failed if t not in baseline] if r is not results[0] else r.failed
             own = [t for t in own if r is results[0] or not any(n in t for n in LOCK_ONLY)]
-            names = ", ".join(f"`{test.split('::')[-1]}`" for test in own[:5])
+            names = "; ".join(
+                f"`{test.split('::')[-1]}` ({cell(r.messages.get(test, ''))})" for test in own[:5]
+            )
             more = " ..." if len(own) > 5 else ""
             outcome = f"{r.passed} tests pass"
             if own:
@@ -268,6 +275,11 @@ def table(results: list[Result], started: datetime.datetime, seconds: float) -> 
             " versions of a passing row (the first is `uv.lock`'s) until it passes."
         )
     return "\n".join(lines) + "\n"
+
+
+def cell(text: str) -> str:
+    """Text as a Markdown table cell shows it: no HTML, no column break, no code span."""
+    return html.escape(text).replace("|", "&#124;").replace("`", "&#96;") or "no message"
 
 
 def _version_key(version: str) -> tuple:
