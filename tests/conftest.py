@@ -21,14 +21,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-import sentry_sdk
-import sentry_sdk.scope
 
 from harness import network_guard
 from harness.environ import TEST_DSN, settings_in
 from harness.payload_files import check_payload
 from harness.redis_server import check_redis, redis_server
 from harness.sentry_http_endpoint import SentryHTTPEndpoint
+from harness.sentry_scopes import reset_sentry
 from harness.site import ROOT, mkdocs_build, mkdocs_environ
 from harness.wsgi_client import WSGIClient
 from sentry_recorder import RecordingTransport
@@ -53,21 +52,12 @@ def pytest_addoption(parser):
 
 
 # --8<-- [start:isolation]
-def _reset_sentry_scopes() -> None:
-    sentry_sdk.scope._global_scope = None
-    sentry_sdk.scope._isolation_scope.set(None)
-    sentry_sdk.scope._current_scope.set(None)
-
-
 @pytest.fixture(autouse=True)
 def isolated_sentry():
     """No client and fresh scopes before and after every test."""
-    _reset_sentry_scopes()
+    reset_sentry()
     yield
-    client = sentry_sdk.get_client()
-    if client.is_active():
-        client.close()
-    _reset_sentry_scopes()
+    reset_sentry()
 
 
 # --8<-- [end:isolation]

@@ -134,15 +134,9 @@ def _integrations(extra_spans: bool) -> list:
 
 def _sentry_off() -> None:
     """No client and empty scopes, as tests/conftest.py leaves them between tests."""
-    import sentry_sdk
-    import sentry_sdk.scope
+    from harness.sentry_scopes import reset_sentry
 
-    client = sentry_sdk.get_client()
-    if client.is_active():
-        client.close()  # flushes the HTTP transport's queue before the next configuration
-    sentry_sdk.scope._global_scope = None
-    sentry_sdk.scope._isolation_scope.set(None)
-    sentry_sdk.scope._current_scope.set(None)
+    reset_sentry()  # closing the client flushes its transport before the next configuration
 
 
 @dataclass
