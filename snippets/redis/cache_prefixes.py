@@ -6,13 +6,11 @@ from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.integrations.redis import RedisIntegration
 
-
-def sentry_integrations() -> list:
-    return [
-        DjangoIntegration(),
-        CeleryIntegration(monitor_beat_tasks=True),
-        RedisIntegration(cache_prefixes=["online:"]),
-    ]
+INTEGRATIONS = [
+    DjangoIntegration(),
+    CeleryIntegration(monitor_beat_tasks=True),
+    RedisIntegration(cache_prefixes=["online:"]),
+]
 
 
 def online_participants(fast_id: int) -> int:

@@ -210,7 +210,7 @@ def test_exclude_beat_tasks(
     sentry_init, recorder, celery_worker, extra_beat_entries, assert_payload
 ):
     extra_beat_entries(exclude_beat_tasks.BEAT_SCHEDULE)
-    sentry_init(integrations=exclude_beat_tasks.sentry_integrations(), traces_sample_rate=1.0)
+    sentry_init(integrations=exclude_beat_tasks.INTEGRATIONS, traces_sample_rate=1.0)
 
     apply_beat_entries(celery_worker, *APP_ENTRIES, "cleanup-expired-sessions")
 

@@ -18,7 +18,6 @@ from hub.tasks import send_daily_fast_notifications, update_fast_maps
 from sentry_recorder import children_of, ops, spans_of
 from snippets.performance import (
     before_send_transaction,
-    cache_spans,
     middleware_spans,
     outgoing_http,
     signals_spans,
@@ -182,42 +181,6 @@ def test_request_transaction_has_db_and_redis_spans(
         ops(transaction["spans"])
     )
     assert_payload("testing/transaction", trim(transaction, *TRANSACTION, *SPANS))
-
-
-@pytest.mark.django_db
-def test_cache_spans_show_hits_and_misses(sentry_init, recorder, redis_url, assert_payload, wsgi):
-    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.INTEGRATIONS)
-    fast = create_fast(1, PARIS_AND_CAIRO)
-
-    wsgi.get(map_url(fast))  # cache miss: the map is built and stored
-    wsgi.get(map_url(fast))  # cache hit
-
-    miss, hit = recorder.transactions()
-    key = f"fast:{fast.id}:participants-map"
-
-    def cache_spans_of(transaction):
-        return [
-            {
-                "op": span["op"],
-                "description": span["description"],
-                "data": {k: v for k, v in span["data"].items() if k.startswith("cache.")},
-            }
-            for span in transaction["spans"]
-            if span["op"].startswith("cache.")
-        ]
-
-    assert [
-        (s["op"], s["description"], s["data"].get("cache.hit")) for s in cache_spans_of(miss)
-    ] == [
-        ("cache.get", key, False),
-        ("cache.put", key, None),
-    ]
-    assert [(s["op"], s["data"]["cache.hit"]) for s in cache_spans_of(hit)] == [("cache.get", True)]
-    assert "middleware.django" not in ops(miss["spans"])
-    assert_payload(
-        "performance/cache_spans",
-        {"first_request": cache_spans_of(miss), "second_request": cache_spans_of(hit)},
-    )
 
 
 @pytest.mark.django_db
@@ -417,7 +380,7 @@ def test_before_send_transaction_drops_a_transaction_without_spans(
         )
 
 
-@pytest.mark.parametrize("snippet", [cache_spans, middleware_spans, signals_spans])
+@pytest.mark.parametrize("snippet", [middleware_spans, signals_spans])
 def test_the_pages_integrations_keep_bahks_beat_monitoring(
     sentry_init, recorder, celery_worker, snippet
 ):

@@ -93,7 +93,7 @@ def test_django_cache_commands_become_redis_spans(
 
 
 def test_cache_spans_say_hit_or_miss(sentry_init, recorder, redis_url, fast, assert_payload):
-    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.sentry_integrations())
+    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.INTEGRATIONS)
 
     with sentry_sdk.start_transaction(name="fast-name"):
         django_cache.fast_name(fast)
@@ -118,7 +118,7 @@ def test_cache_spans_say_hit_or_miss(sentry_init, recorder, redis_url, fast, ass
 
 
 def test_cache_prefixes_for_raw_redis(sentry_init, recorder, redis_url, assert_payload):
-    sentry_init(traces_sample_rate=1.0, integrations=cache_prefixes.sentry_integrations())
+    sentry_init(traces_sample_rate=1.0, integrations=cache_prefixes.INTEGRATIONS)
 
     with sentry_sdk.start_transaction(name="online"):
         assert cache_prefixes.online_participants(3) == 0
@@ -142,7 +142,7 @@ def test_cache_prefixes_for_raw_redis(sentry_init, recorder, redis_url, assert_p
 def test_cache_prefixes_leave_other_keys_alone(sentry_init, recorder, redis_url):
     import redis
 
-    sentry_init(traces_sample_rate=1.0, integrations=cache_prefixes.sentry_integrations())
+    sentry_init(traces_sample_rate=1.0, integrations=cache_prefixes.INTEGRATIONS)
 
     with sentry_sdk.start_transaction(name="other"):
         redis.Redis.from_url(redis_url).get("leaderboard:3")
@@ -154,7 +154,7 @@ def test_cache_prefixes_leave_other_keys_alone(sentry_init, recorder, redis_url)
 def test_map_view_on_a_miss_then_a_hit(
     sentry_init, recorder, redis_url, fast, wsgi, assert_payload
 ):
-    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.sentry_integrations())
+    sentry_init(traces_sample_rate=1.0, integrations=cache_spans.INTEGRATIONS)
     url = f"/api/fasts/{fast.id}/participants/map/"
 
     assert wsgi.get(url).status == 200  # miss: the map is built and cached
@@ -226,7 +226,7 @@ def test_the_pages_integrations_keep_bahks_beat_monitoring(
 ):
     # Passed to init_sentry as `integrations=`, the list replaces bahk's own, so it must keep
     # monitor_beat_tasks=True: beat still sends its in_progress check-in.
-    sentry_init(integrations=snippet.sentry_integrations())
+    sentry_init(integrations=snippet.INTEGRATIONS)
 
     apply_beat_entries(celery_worker, "hourly-fast-map-updates", queue="no-worker-running")
 
