@@ -1,10 +1,11 @@
 """One config var set for every dyno, a different traces sample rate for web and worker."""
 
+from bahk.sentry import DEFAULT_TRACES_SAMPLE_RATE  # 0.1: one-off dynos (`heroku run`), local runs
+
 TRACES_SAMPLE_RATE_BY_DYNO_TYPE = {
     "web": 0.05,  # many short requests; the tasks they send follow each request's decision
     "worker": 0.5,  # only tasks that arrive with no decision, such as beat's
 }
-DEFAULT_TRACES_SAMPLE_RATE = 0.1  # one-off dynos (`heroku run`), local runs
 
 
 def traces_sample_rate(environ) -> float:

@@ -18,7 +18,6 @@ from snippets.celery import (
     enqueue_from_view,
     failing_task,
     retrying_task,
-    sample_by_task,
     sample_rate_per_dyno,
 )
 
@@ -324,32 +323,6 @@ def test_eager_mode_failing_task_fails_the_caller_once(sentry_init, recorder, ea
 
     (event,) = recorder.events()
     assert event["exception"]["values"][0]["mechanism"] == {"type": "celery", "handled": False}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_traces_sampler_by_task_name(sentry_init, recorder, celery_worker, assert_payload):
-    from hub.tasks import send_daily_fast_notifications, update_fast_maps
-
-    sentry_init(traces_sampler=sample_by_task.traces_sampler)
-
-    update_fast_maps.delay()
-    send_daily_fast_notifications.delay()
-
-    recorder.wait_for(lambda r: r.transactions())
-    ((transaction, trace_header),) = recorder.traced()
-    assert transaction["transaction"] == "hub.tasks.send_daily_fast_notifications"
-    assert trace_header["sample_rate"] == "1.0"
-    assert_payload(
-        "celery/sample_by_task",
-        {
-            "envelope_header": trim({"trace": trace_header}, "trace.sample_rate"),
-            "transactions": [trim(transaction, "transaction", "contexts.trace.op")],
-        },
-    )
-    assert sample_by_task.traces_sampler({"celery_job": {"task": "hub.tasks.other"}}) == 0.1
-    maps_job = {"celery_job": {"task": "hub.tasks.update_fast_maps"}}
-    assert sample_by_task.traces_sampler(maps_job) == 0.0  # a rate, not an invalid value
-    assert sample_by_task.traces_sampler({"parent_sampled": True, "celery_job": {}}) == 1.0
 
 
 INCOMING_TRACE_ID = "771a43a4192642f0b136d5159a501700"
