@@ -378,16 +378,3 @@ def test_before_send_transaction_drops_a_transaction_without_spans(
             "performance/before_send_transaction",
             {"transactions": [trim(t, "transaction", "spans[].op") for t in sent]},
         )
-
-
-@pytest.mark.parametrize("snippet", [middleware_spans, signals_spans])
-def test_the_pages_integrations_keep_bahks_beat_monitoring(
-    sentry_init, recorder, celery_worker, snippet
-):
-    # Passed to init_sentry as `integrations=`, the list replaces bahk's own, so it must keep
-    # monitor_beat_tasks=True: beat still sends its in_progress check-in.
-    sentry_init(integrations=snippet.INTEGRATIONS)
-
-    apply_beat_entries(celery_worker, "hourly-fast-map-updates", queue="no-worker-running")
-
-    assert [c["status"] for c in recorder.check_ins()] == ["in_progress"]

@@ -218,16 +218,3 @@ def test_the_online_count_is_cached_for_30_seconds(redis_url):
     cache_prefixes.online_participants(3)
 
     assert_expires_after(redis_url, "online:3", 30, set_after)
-
-
-@pytest.mark.parametrize("snippet", [cache_spans, cache_prefixes])
-def test_the_pages_integrations_keep_bahks_beat_monitoring(
-    sentry_init, recorder, celery_worker, snippet
-):
-    # Passed to init_sentry as `integrations=`, the list replaces bahk's own, so it must keep
-    # monitor_beat_tasks=True: beat still sends its in_progress check-in.
-    sentry_init(integrations=snippet.INTEGRATIONS)
-
-    apply_beat_entries(celery_worker, "hourly-fast-map-updates", queue="no-worker-running")
-
-    assert [c["status"] for c in recorder.check_ins()] == ["in_progress"]
