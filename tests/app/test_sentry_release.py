@@ -1,7 +1,7 @@
 """Releases with sentry-cli: the Procfile's release phase creates the release the app reports.
 
 The release phase runs as Heroku runs it (tests/heroku/), with the real sentry-cli binary
-pointed at a loopback stand-in for Sentry's web API (`SENTRY_URL`, tests/sentry_api.py) that
+pointed at a loopback stand-in for Sentry's web API (`SENTRY_URL`, tests/harness/sentry_api.py) that
 records every call. The web dyno then reports an error to a loopback ingest endpoint.
 """
 
@@ -16,12 +16,12 @@ import sys
 import pytest
 import sentry_sdk
 from django.core.exceptions import ImproperlyConfigured
-from sentry_api import Call, SentryAPI
 
 from bahk import sentry_release
 from bahk.release import release_name
 from bahk.sentry import sentry_options
 from harness.environ import TEST_DSN
+from harness.sentry_api import Call, SentryAPI
 from heroku.app import EXAMPLE_APP, ROOT, VENV_BIN, HerokuApp
 
 COMMIT = "4f6c2a9e0b1d3c5e7f9a1b3c5d7e9f0a2b4c6d8e"  # the commit Heroku built

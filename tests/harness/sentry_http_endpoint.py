@@ -13,15 +13,15 @@ Retry-After), "error" (500) or "stall" (answer only after `stall_seconds`).
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 import zlib
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 
 from sentry_sdk.envelope import Envelope
 
+from harness.loopback_http import LoopbackHTTPServer
 from sentry_recorder import RecordingTransport
 
 Behaviour = Literal["ok", "rate-limited", "error", "stall"]
@@ -39,7 +39,7 @@ def _decode(body: bytes, encoding: str) -> bytes:
     return body
 
 
-class SentryHTTPEndpoint:
+class SentryHTTPEndpoint(LoopbackHTTPServer):
     def __init__(
         self,
         behaviour: Behaviour = "ok",
@@ -52,25 +52,11 @@ class SentryHTTPEndpoint:
         self.stall_seconds = stall_seconds
         self.rate_limits = rate_limits  # X-Sentry-Rate-Limits sent with a 429
         self.received = RecordingTransport()  # every envelope that arrived, readable as JSON
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
+        super().__init__(self._handler(), port)
 
     @property
     def dsn(self) -> str:
         return f"http://public@127.0.0.1:{self.port}/1"
-
-    def __enter__(self) -> SentryHTTPEndpoint:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     @property
     def envelopes(self) -> list[Envelope]:

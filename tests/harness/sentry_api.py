@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from harness.loopback_http import LoopbackHTTPServer
 
 NOW = "2026-11-29T12:00:00Z"
 
@@ -30,27 +31,17 @@ class Call:
     body: Any  # the JSON sent, or None
 
 
-class SentryAPI:
+class SentryAPI(LoopbackHTTPServer):
     def __init__(self, *, org: str, token: str, repositories: list[str] = ()) -> None:
         self.org = org
         self.token = token
         self.repositories = list(repositories)
         self.calls: list[Call] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(self._handler())
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def __enter__(self) -> SentryAPI:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"http://127.0.0.1:{self.port}/"
 
     def answer(self, method: str, path: str, body: Any) -> tuple[int, Any]:
         organization = f"/api/0/organizations/{re.escape(self.org)}"
