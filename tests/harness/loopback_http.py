@@ -24,5 +24,6 @@ class LoopbackHTTPServer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, forever if never run
+            self._server.shutdown()
         self._server.server_close()

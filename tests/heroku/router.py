@@ -18,11 +18,12 @@ router answers one.
 from __future__ import annotations
 
 import http.client
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from harness.loopback_http import LoopbackHTTPServer
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"}
 
@@ -34,7 +35,7 @@ class Response:
     body: bytes = field(repr=False)
 
 
-class HerokuRouter:
+class HerokuRouter(LoopbackHTTPServer):
     def __init__(
         self,
         upstream_port: int,
@@ -46,22 +47,7 @@ class HerokuRouter:
         self.host = host
         self.client_ip = client_ip
         self.forwarded: list[dict[str, str]] = []  # the headers of every request passed on
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    def __enter__(self) -> HerokuRouter:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._thread.is_alive():  # shutdown() waits for serve_forever, forever if never run
-            self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def router_headers(self, forwarded_for: str | None) -> dict[str, str]:
         return {
