@@ -187,7 +187,7 @@ def run(combination: Combination, tests: list[str] = ()) -> Result:
         if not k.startswith(("SENTRY_", "HEROKU_")) and k not in ("DYNO", "DJANGO_SETTINGS_MODULE")
     }
     subprocess.run(
-        [f"{venv}/bin/python", "-m", "pytest", "--ignore=tests/browser", "-p", "no:randomly",
+        [f"{venv}/bin/python", "-m", "pytest", "--ignore=tests/browser",
          "-q", "--tb=short", f"--junitxml={report}", *selection, *tests],
         cwd=ROOT, env=test_env,
     )  # fmt: skip
