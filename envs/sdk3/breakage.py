@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import datetime
+import html
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -47,17 +48,36 @@ REASONS = [
 ]
 
 
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted((page.stem for page in (ROOT / "docs").glob("*.md")), key=len, reverse=True)
+NOT_A_REASON = re.compile(r"\s*(Traceback \(most recent call last\):|[=_-]{8,}.*)?\s*")
+
+
 def reason(message: str) -> str:
     for pattern, meaning in REASONS:
         if re.search(pattern, message):
             return meaning
-    return "other: " + message.splitlines()[0][:80] if message else "other"
+    kind, _, rest = message.partition(": ")
+    if not re.fullmatch(r"[\w.]+", kind):
+        kind, rest = "", message
+    lines = [line for line in rest.splitlines() if not NOT_A_REASON.fullmatch(line)]
+    if not lines:
+        return f"other: {kind}" if kind else "other"
+    # A table cell: no machine's paths, no HTML, no column break.
+    first = (f"{kind}: " if kind else "") + lines[0].replace(f"{ROOT}/", "").strip()
+    first = first[:100]
+    return "other: " + html.escape(first).replace("|", "&#124;")
 
 
 def page_of(classname: str) -> str:
+    """tests/docs/test_<page>[_<aspect>].py tests docs/<page>.md; other files are named."""
     parts = classname.split(".")
     if parts[:2] == ["tests", "docs"] and parts[2].startswith("test_"):
-        return parts[2].removeprefix("test_").replace("_", "-") + ".md"
+        name = parts[2].removeprefix("test_")
+        for page in PAGES:
+            folder = page.replace("-", "_")
+            if name == folder or name.startswith(folder + "_"):
+                return page + ".md"
     return "/".join(parts[:3]) + ".py" if len(parts) > 2 else classname
 
 
