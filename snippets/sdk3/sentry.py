@@ -1,6 +1,7 @@
 """bahk/sentry.py on sentry-sdk 3: the sections that change. The rest of the module (the DSN,
 release and sample-rate checks, DATA_COLLECTION, filter_event, heroku_tags, ...) stays as it is."""
 
+import re
 from collections.abc import Mapping
 
 import sentry_sdk
@@ -18,7 +19,7 @@ def sentry_options(environ: Mapping[str, str]) -> dict | None:
     # Each is a TypeError at init on 3.x: there are no transactions to edit, drop or filter.
     del options["before_send_transaction"], options["trace_ignore_status_codes"]
     # Spans are sent as they end; this hook edits each one (it cannot drop it).
-    options["before_send_span"] = keep_only_user_id_on_span
+    options["before_send_span"] = filter_span
     return options
 
 
@@ -28,13 +29,27 @@ def sentry_options(environ: Mapping[str, str]) -> dict | None:
 # --8<-- [start:span-user]
 # What spans say of the user when "user_info" is on, besides user.id.
 USER_SPAN_ATTRIBUTES = ("user.name", "user.email", "user.ip_address")
+# 3.x puts the request's headers on its span too: the Referer with the previous page's query.
+REFERER = "http.request.header.referer"
 
 
-def keep_only_user_id_on_span(span: dict, hint: dict) -> dict:
-    """before_send_span: edit a span's attributes. It cannot drop the span."""
+def filter_span(span: dict, hint: dict) -> dict:
+    """before_send_span, filter_event's twin: the user id only, the Referer without its query.
+
+    It edits a span's attributes; it cannot drop the span.
+    """
+    attributes = span["attributes"]
     for name in USER_SPAN_ATTRIBUTES:
-        span["attributes"].pop(name, None)
+        attributes.pop(name, None)
+    if isinstance(referer := attributes.get(REFERER), str):  # 2.75, streaming
+        attributes[REFERER] = without_query(referer)
+    elif referer:  # 3.x: a list, a value for each Referer line
+        attributes[REFERER] = [without_query(url) for url in referer]
     return span
+
+
+def without_query(url: str) -> str:
+    return re.split("[?#]", url, maxsplit=1)[0]
 
 
 # --8<-- [end:span-user]
