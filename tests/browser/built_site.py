@@ -42,3 +42,16 @@ def nav_pages() -> list[str]:
                 yield "" if value == "index.md" else value.removesuffix(".md") + "/"
 
     return list(walk(config["nav"]))
+
+
+def page_id(path: str) -> str:
+    """A page's name in test ids: "home", "errors", ..."""
+    return path.strip("/") or "home"
+
+
+def nav_pages_showing(text: str) -> list[str]:
+    """The nav's pages whose Markdown source contains `text` (an include path, a macro)."""
+    sources = {
+        path: ROOT / "docs" / f"{page_id(path).replace('home', 'index')}.md" for path in nav_pages()
+    }
+    return [path for path, source in sources.items() if text in source.read_text()]

@@ -29,6 +29,7 @@ from built_site import (
     PHONE,
     SITE_DIR,
     nav_pages,
+    page_id,
 )
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
 
@@ -159,10 +160,6 @@ def open_page(browser, site_url, traffic):
     yield open_
     for context in contexts:
         context.close()
-
-
-def page_id(path: str) -> str:
-    return path.strip("/") or "home"
 
 
 @dataclass

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from built_site import LAPTOP, PHONE, ROOT, SITE_DIR, nav_pages
+from built_site import LAPTOP, PHONE, ROOT, SITE_DIR, nav_pages, nav_pages_showing, page_id
 from playwright.sync_api import Page
 
 from docs_macros import LABELS
@@ -147,8 +147,7 @@ HIGHLIGHTS = """
 def highlighted_lines_stand_out(visit) -> None:
     # Each different look of the page's highlighted lines (hidden tabs too: styles are the same).
     looks = visit.page.evaluate(HIGHLIGHTS)
-    if not looks:
-        pytest.skip(f"no highlighted line on {visit.name}")
+    assert looks, f"hl_lines in the source of {visit.name}, and no highlighted line"
 
     for code_css, line_css, bar in looks:
         code_background = _rgb(code_css)
@@ -162,10 +161,19 @@ def highlighted_lines_stand_out(visit) -> None:
     visit.traffic.assert_clean()
 
 
+def pages_showing(text: str):
+    """Parametrize a visit fixture with the pages whose source contains `text`."""
+    return lambda fixture: pytest.mark.parametrize(
+        fixture, nav_pages_showing(text), indirect=True, ids=page_id
+    )
+
+
+@pages_showing("hl_lines=")("laptop")
 def test_highlighted_lines_stand_out(laptop):
     highlighted_lines_stand_out(laptop)
 
 
+@pages_showing("hl_lines=")("dark")
 def test_highlighted_lines_stand_out_in_dark_mode(dark):
     highlighted_lines_stand_out(dark)
 
@@ -247,10 +255,10 @@ def shown_payloads(panel) -> list[dict]:
     return payloads
 
 
+@pages_showing('--8<-- "tests/payloads/')("laptop")
 def test_every_payload_tab_switches(laptop):
     tab_sets = tab_sets_with(laptop.page, PAYLOAD_TAB).all()
-    if not tab_sets:
-        pytest.skip(f"no payload on {laptop.name}")
+    assert tab_sets, f"payloads in the source of {laptop.name}, and no payload tab"
 
     for tab_set in tab_sets:
         panel = choose(tab_set, PAYLOAD_TAB)
@@ -287,11 +295,11 @@ DRAWN_AS_WRITTEN = """
 """
 
 
+@pages_showing("trace_picture(")("laptop")
 def test_trace_pictures_render_with_text_alternatives(laptop):
     page = laptop.page
     tab_sets = tab_sets_with(page, TRACE_TAB).all()
-    if not tab_sets:
-        pytest.skip(f"no trace picture on {laptop.name}")
+    assert tab_sets, f"trace_picture in the source of {laptop.name}, and no trace tab"
 
     for tab_set in tab_sets:
         panel = choose(tab_set, TRACE_TAB)
