@@ -12,10 +12,9 @@ parameters, so pytest runs the checks page by page, in the order of the test mod
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,6 +31,8 @@ from built_site import (
     page_id,
 )
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
+
+from harness.loopback_http import LoopbackHTTPServer
 
 PAGES = nav_pages()
 
@@ -55,15 +56,8 @@ def site_url() -> Iterator[str]:
     if not (SITE_DIR / "index.html").is_file():
         pytest.fail(f"No built site in {SITE_DIR}: run `nox -s browser`, which builds it first.")
     handler = functools.partial(_QuietHandler, directory=str(SITE_DIR))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with LoopbackHTTPServer(handler) as server:
+        yield f"http://127.0.0.1:{server.port}/"
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,7 @@
 
 import json
 import shlex
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import sentry_sdk
 from harness.beat import apply_beat_entries
 from harness.factories import create_fast
 from harness.fields import SPANS, TRANSACTION
+from harness.loopback_http import LoopbackHTTPServer
 from harness.payload_files import trim
 from hub.models import Fast
 from hub.tasks import send_daily_fast_notifications, update_fast_maps
@@ -53,13 +53,8 @@ class GeocoderHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def geocoder_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), GeocoderHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with LoopbackHTTPServer(GeocoderHandler) as geocoder:
+        yield f"http://127.0.0.1:{geocoder.port}"
 
 
 def environ_from(path: Path) -> dict[str, str]:
