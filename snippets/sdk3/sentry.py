@@ -49,7 +49,7 @@ def filter_span(span: dict, hint: dict) -> dict:
 
 
 def without_query(url: str) -> str:
-    return re.split("[?#]", url, maxsplit=1)[0]
+    return re.split("[?#]", url)[0]
 
 
 # --8<-- [end:span-user]
