@@ -198,7 +198,7 @@ def bench_sdk3(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def matrix(session: nox.Session) -> None:
     """The test suite on Python 3.11-3.13, Django 5.2 and 6.x, Celery 5.5 and 5.7 and the oldest
-    and newest supported sentry-sdk 2.x, one combination after another (about half an hour on
-    two busy CPUs): writes envs/matrix/results/support.md (`-- --only NAME --merge` to re-run
+    and newest supported sentry-sdk 2.x, one combination after another (about ten minutes on
+    two CPUs, support.md says how long its tests took): writes envs/matrix/results/support.md (`-- --only NAME --merge` to re-run
     one row of the last full run)."""
     session.run("python", "envs/matrix/run.py", *session.posargs)

@@ -40,3 +40,9 @@ def test_one_visit_to_sentry_debug_sends_the_error_and_its_transaction(sentry_in
     assert event["exception"]["values"][0]["type"] == "ZeroDivisionError"
     assert transaction["transaction"] == event["transaction"] == "/sentry-debug/"
     assert event["environment"] == "development"
+
+
+def test_the_supported_versions_are_the_support_tables():
+    support = README.parent / "envs" / "matrix" / "results" / "support.md"
+    (passing,) = [line for line in support.read_text().splitlines() if " passes on: " in line]
+    assert passing in " ".join(README.read_text().split()), "README: copy support.md's line"
