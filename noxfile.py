@@ -199,6 +199,6 @@ def bench_sdk3(session: nox.Session) -> None:
 def matrix(session: nox.Session) -> None:
     """The test suite on Python 3.11-3.13, Django 5.2 and 6.x, Celery 5.5 and 5.7 and the oldest
     and newest supported sentry-sdk 2.x, one combination after another (about ten minutes on
-    two CPUs, support.md says how long its tests took): writes envs/matrix/results/support.md (`-- --only NAME --merge` to re-run
-    one row of the last full run)."""
+    two CPUs): writes envs/matrix/results/support.md (`-- --only NAME --merge` to re-run one row
+    of the last full run; `-- --only NAME --tests ...` to run some tests on one row)."""
     session.run("python", "envs/matrix/run.py", *session.posargs)
