@@ -16,12 +16,12 @@ SNIPPETS = Path(__file__).resolve().parents[1] / "snippets"
 
 
 def snippets_with_integrations() -> list[str]:
-    modules = (
-        ".".join(path.relative_to(SNIPPETS.parent).with_suffix("").parts)
+    """The page snippets that define INTEGRATIONS, as module names."""
+    return [
+        f"snippets.{path.parent.name}.{path.stem}"
         for path in sorted(SNIPPETS.glob("*/*.py"))
         if "\nINTEGRATIONS = [" in path.read_text()
-    )
-    return list(modules)
+    ]
 
 
 def test_the_snippets_are_found():

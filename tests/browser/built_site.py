@@ -51,7 +51,8 @@ def page_id(path: str) -> str:
 
 def nav_pages_showing(text: str) -> list[str]:
     """The nav's pages whose Markdown source contains `text` (an include path, a macro)."""
-    sources = {
-        path: ROOT / "docs" / f"{page_id(path).replace('home', 'index')}.md" for path in nav_pages()
-    }
-    return [path for path, source in sources.items() if text in source.read_text()]
+
+    def source(path: str) -> Path:  # "" is index.md, "errors/" is errors.md
+        return ROOT / "docs" / (f"{path.rstrip('/')}.md" if path else "index.md")
+
+    return [path for path in nav_pages() if text in source(path).read_text()]

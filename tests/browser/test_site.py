@@ -161,19 +161,17 @@ def highlighted_lines_stand_out(visit) -> None:
     visit.traffic.assert_clean()
 
 
-def pages_showing(text: str):
-    """Parametrize a visit fixture with the pages whose source contains `text`."""
-    return lambda fixture: pytest.mark.parametrize(
-        fixture, nav_pages_showing(text), indirect=True, ids=page_id
-    )
+def on_pages_showing(text: str, visit: str = "laptop"):
+    """Run a test with the `visit` fixture on the pages whose source contains `text`."""
+    return pytest.mark.parametrize(visit, nav_pages_showing(text), indirect=True, ids=page_id)
 
 
-@pages_showing("hl_lines=")("laptop")
+@on_pages_showing("hl_lines=")
 def test_highlighted_lines_stand_out(laptop):
     highlighted_lines_stand_out(laptop)
 
 
-@pages_showing("hl_lines=")("dark")
+@on_pages_showing("hl_lines=", "dark")
 def test_highlighted_lines_stand_out_in_dark_mode(dark):
     highlighted_lines_stand_out(dark)
 
@@ -255,7 +253,7 @@ def shown_payloads(panel) -> list[dict]:
     return payloads
 
 
-@pages_showing('--8<-- "tests/payloads/')("laptop")
+@on_pages_showing('--8<-- "tests/payloads/')
 def test_every_payload_tab_switches(laptop):
     tab_sets = tab_sets_with(laptop.page, PAYLOAD_TAB).all()
     assert tab_sets, f"payloads in the source of {laptop.name}, and no payload tab"
@@ -295,7 +293,7 @@ DRAWN_AS_WRITTEN = """
 """
 
 
-@pages_showing("trace_picture(")("laptop")
+@on_pages_showing("trace_picture(")
 def test_trace_pictures_render_with_text_alternatives(laptop):
     page = laptop.page
     tab_sets = tab_sets_with(page, TRACE_TAB).all()
