@@ -17,6 +17,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from celery.worker.consumer import consumer
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from harness.environ import clean_environ
 from harness.redis_server import redis_server
@@ -108,3 +110,18 @@ def test_a_worker_that_loses_redis_sends_one_event_not_one_per_attempt(
     others = [e["logentry"]["formatted"] for e in events if e not in consumer]
     assert all(other.startswith("Error on restarting Gossip") for other in others), others
     assert len(others) <= 1
+
+
+def test_bahk_knows_the_message_celery_logs_at_each_reconnect_attempt(sentry_init, recorder):
+    """The same filter in this process, quickly, with the logger and the message Celery's
+    consumer module logs with (the test above shows the worker logging them)."""
+    sentry_init()
+    lost = RedisConnectionError("Error 111 connecting to localhost:6379. Connection refused.")
+    broker = "redis://localhost:6379//"
+    for attempt in (1, 2):
+        next_step = f"Trying again in 2.00 seconds... ({attempt}/100)\n"
+        consumer.logger.error(consumer.CONNECTION_ERROR, broker, lost, next_step)
+
+    (event,) = recorder.events()
+    assert event["logger"] == consumer.__name__ == "celery.worker.consumer.consumer"
+    assert event["logentry"]["message"] == consumer.CONNECTION_ERROR == CANNOT_CONNECT

@@ -13,7 +13,8 @@ How, step by step:
    They must pass. Coverage tells, for each function, which of those tests run its body.
 3. A mutant inside a function's body is judged by the tests that run that body; any other
    mutant (module level, class body, signature, decorator), or one in a function that also runs
-   outside a test (at Django start-up), by all of the module's tests. pytest runs with -x.
+   outside a test (at Django start-up), by all of the module's tests. pytest runs them quickest
+   first, as timed in step 2, with -x: a killed mutant costs the tests up to the first that fails.
 4. pytest runs in a child forked from a worker that has imported the libraries (forked.py).
 5. Results go to cosmic-ray's session database in .mutants/ (`cosmic-ray dump`, `cr-report`);
    a full run writes tests/mutants/results.md, a run over some modules .mutants/some-PID.md.
@@ -143,9 +144,21 @@ def _start_worker(trees) -> None:
     cosmic_ray.mutating.run_tests = forked.run_tests  # the same command, in a forked child
 
 
+DURATION = re.compile(r"(\d+\.\d+)s (?:setup|call|teardown) +(\S.*)")
+
+
+def durations(output: str) -> dict[str, float]:
+    """Seconds per test (setup, call and teardown) from pytest's `--durations=0` report."""
+    seconds = defaultdict(float)
+    for line in output.splitlines():
+        if match := DURATION.fullmatch(line):
+            seconds[match[2]] += float(match[1])
+    return dict(seconds)
+
+
 def _map_tests(tests: tuple[str, ...], modules: list[str], timeout: float):
-    """Run `tests` once without a mutation, under coverage: did they pass, and which tests ran
-    each line of `modules` ("" for a line run outside any test)."""
+    """Run `tests` once without a mutation, under coverage: did they pass, how long each test
+    took, and which tests ran each line of `modules` ("" for a line run outside any test)."""
     from coverage import CoverageData
 
     data_file = Path.cwd() / f".coverage-{os.getpid()}"
@@ -155,6 +168,7 @@ def _map_tests(tests: tuple[str, ...], modules: list[str], timeout: float):
     rc.write_text(f"[run]\npatch = subprocess\ninclude ={include}\n")
     os.environ["COVERAGE_FILE"] = str(data_file)
     command = [*PYTEST, "--cov", f"--cov-config={rc}", "--cov-context=test", "--cov-report="]
+    command += ["--durations=0", "--durations-min=0"]
     started = time.monotonic()
     outcome, output = forked.run_tests(shlex.join([*command, *tests]), timeout)
     seconds = time.monotonic() - started
@@ -166,7 +180,7 @@ def _map_tests(tests: tuple[str, ...], modules: list[str], timeout: float):
         for module in modules:
             by_line = data.contexts_by_lineno(str(Path.cwd() / module))
             lines[module] = {n: {c.rpartition("|")[0] for c in cs} for n, cs in by_line.items()}
-    return tests, outcome == TestOutcome.SURVIVED, output, seconds, lines
+    return tests, outcome == TestOutcome.SURVIVED, output, seconds, lines, durations(output)
 
 
 def _run_mutant(job_id, mutations, command, timeout):
@@ -176,15 +190,19 @@ def _run_mutant(job_id, mutations, command, timeout):
 # --- a run ----------------------------------------------------------------------------------
 
 
-def choose_tests(position, bodies, lines, tests) -> list[str]:
-    """The tests for a mutant at `position` (see the module docstring, step 3)."""
+def choose_tests(position, bodies, lines, seconds: dict[str, float]) -> list[str]:
+    """The tests for a mutant at `position`, quickest first (see the module docstring, step 3).
+    `seconds`: every test of the module, with the time it took."""
+    chosen = seconds.keys()
     inside = [body for body in bodies if within(position, body)]
     if inside:
         (first, _), (last, _) = inside[-1]
         ran = set().union(*(lines.get(n, ()) for n in range(first, last + 1)))
         if ran and "" not in ran:
-            return sorted(ran)
-    return list(tests)
+            chosen = ran
+    if untimed := set(chosen) - seconds.keys():
+        raise LookupError(f"coverage saw tests that pytest did not time: {sorted(untimed)}")
+    return sorted(chosen, key=lambda test: (seconds[test], test))
 
 
 def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
@@ -211,13 +229,14 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
             queue.put(Path(tmp) / str(n))
         with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(queue,)) as pool:
             mapped = [pool.submit(_map_tests, files, ms, 900) for files, ms in by_tests.items()]
-            lines, timeouts = {}, {}
+            lines, timeouts, test_seconds = {}, {}, {}
             for done in as_completed(mapped):
-                files, passed, output, seconds, module_lines = done.result()
+                files, passed, output, seconds, module_lines, by_test = done.result()
                 if not passed:
                     facts["failed"][" ".join(files)] = output
                 lines.update(module_lines)
                 timeouts[files] = max(120.0, 10 * seconds)
+                test_seconds[files] = by_test
             print(f"tests mapped in {(time.monotonic() - started) / 60:.1f} min")
 
             pending = []
@@ -236,7 +255,8 @@ def run(config: dict, modules: list[str], jobs: int, db_path: Path) -> dict:
                     db.set_result(item.job_id, WorkResult(WorkerOutcome.SKIPPED, output=reason))
                     continue
                 at = mutation.start_pos
-                chosen = choose_tests(at, bodies[module], lines[module], tests[module])
+                seconds = test_seconds[tests[module]]
+                chosen = choose_tests(at, bodies[module], lines[module], seconds)
                 command = shlex.join([*PYTEST, "-x", *chosen])
                 pending.append((item, command, timeouts[tests[module]]))
             print(f"{len(pending)} mutants in {len(modules)} modules, {jobs} jobs")

@@ -18,6 +18,7 @@ import tempfile
 import time
 import traceback
 
+import pytest
 import sentry_sdk.integrations
 from cosmic_ray.work_item import TestOutcome
 
@@ -97,5 +98,8 @@ def run_tests(command: str, timeout: float) -> tuple[TestOutcome, str]:
             time.sleep(0.05)
         output.seek(0)
         text = output.read().decode(errors="replace")
-    passed = os.waitstatus_to_exitcode(done[1]) == 0
-    return (TestOutcome.SURVIVED if passed else TestOutcome.KILLED), text
+    code = os.waitstatus_to_exitcode(done[1])
+    if code == pytest.ExitCode.USAGE_ERROR and "ERROR: not found: " in text:
+        # A test named on the command line is gone: that is not a mutant killed.
+        raise LookupError(text[text.index("ERROR: not found: ") :].splitlines()[0])
+    return (TestOutcome.SURVIVED if code == 0 else TestOutcome.KILLED), text
