@@ -172,7 +172,12 @@ def drop_referer_query(event: dict) -> None:
     """
     headers = event.get("request", {}).get("headers", {})
     if "Referer" in headers:
-        headers["Referer"] = re.split("[?#]", headers["Referer"], maxsplit=1)[0]
+        headers["Referer"] = without_query(headers["Referer"])
+
+
+def without_query(url: str) -> str:
+    """The URL up to its query string or fragment."""
+    return re.split("[?#]", url)[0]
 
 
 # --8<-- [end:referer]
@@ -206,7 +211,7 @@ def heroku_tags(environ: Mapping[str, str]) -> dict[str, str]:
 
 def _process_type(dyno: str) -> str:
     if "." in dyno:
-        return dyno.split(".", 1)[0]
+        return dyno.partition(".")[0]
     match = FIR_DYNO_NAME.fullmatch(dyno)
     return match["process_type"] if match else dyno
 

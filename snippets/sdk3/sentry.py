@@ -1,13 +1,12 @@
 """bahk/sentry.py on sentry-sdk 3: the sections that change. The rest of the module (the DSN,
 release and sample-rate checks, DATA_COLLECTION, filter_event, heroku_tags, ...) stays as it is."""
 
-import re
 from collections.abc import Mapping
 
 import sentry_sdk
 
 from bahk import sentry as bahk_sentry
-from bahk.sentry import _then, heroku_tags
+from bahk.sentry import _then, heroku_tags, without_query
 
 
 # --8<-- [start:options]
@@ -47,9 +46,6 @@ def filter_span(span: dict, hint: dict) -> dict:
         attributes[REFERER] = [without_query(url) for url in referer]
     return span
 
-
-def without_query(url: str) -> str:
-    return re.split("[?#]", url)[0]
 
 
 # --8<-- [end:span-user]

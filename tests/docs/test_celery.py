@@ -338,7 +338,13 @@ def incoming_trace_headers(sample_rand: float) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("dyno", "rate"),
-    [("web.1", 0.05), ("worker.2", 0.5), ("run.4213", 0.1)],
+    [
+        ("web.1", 0.05),
+        ("worker.2", 0.5),
+        ("run.4213", 0.1),
+        ("web-12a34b56d-e78f9", 0.05),  # Fir
+        ("worker-23z34x56y-w78k9", 0.5),
+    ],
 )
 def test_sample_rate_per_dyno_type(dyno, rate):
     assert sample_rate_per_dyno.traces_sample_rate({"DYNO": dyno}) == rate
