@@ -47,7 +47,6 @@ def filter_span(span: dict, hint: dict) -> dict:
     return span
 
 
-
 # --8<-- [end:span-user]
 
 
