@@ -23,6 +23,19 @@ def _set_up_sentry_celery_integration() -> None:
     sentry_sdk.get_client().close()
 
 
+def _check_worker_is_traced() -> None:
+    """Fail at once, naming the cause, rather than each task test after a 10 s wait."""
+    import celery.app.trace
+    from celery.worker.consumer import consumer
+
+    if consumer.build_tracer is not celery.app.trace.build_tracer:
+        raise RuntimeError(
+            "celery.worker.consumer was imported before Sentry's Celery integration was set "
+            "up, so the test worker's tasks are not traced: import Celery's worker modules "
+            "inside a test, after sentry_init()"
+        )
+
+
 @pytest.fixture(scope="session")
 def _celery_worker_session(_redis_session_url):
     from bahk.celery import app
@@ -43,6 +56,8 @@ def _celery_worker_session(_redis_session_url):
     app.amqp._producer_pool = None
     _set_up_sentry_celery_integration()
     from celery.contrib.testing.worker import start_worker
+
+    _check_worker_is_traced()
 
     with start_worker(
         app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=5
