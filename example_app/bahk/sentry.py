@@ -59,8 +59,12 @@ DATA_COLLECTION = {
     "user_info": False,  # True: the signed-in user's id (see keep_only_user_id)
     "cookies": {"mode": "off"},  # session and CSRF cookies are credentials
     # Headers and query parameters whose names contain auth, token, key, secret, password,
-    # session, csrf, ... arrive as "[Filtered]" (the SDK's list), and so do these:
-    "http_headers": {"request": {"mode": "denylist", "terms": ["forwarded", "-ip", "via"]}},
+    # session, csrf, ... arrive as "[Filtered]" (the SDK's list), and so do these headers:
+    # client addresses and proxies, and the users that proxies vouch for (the terms the SDK
+    # uses itself when data_collection is left out).
+    "http_headers": {
+        "request": {"mode": "denylist", "terms": ["forwarded", "-ip", "remote-", "via", "-user"]}
+    },
     "url_query_params": {"mode": "denylist", "terms": ["email"]},
     "http_bodies": [],  # form and JSON bodies: passwords, emails, anything
     "database_query_data": False,  # SQL parameters and Redis values

@@ -70,12 +70,14 @@ def test_scrubbed_event(sentry_init, recorder, wsgi, assert_payload):
 
 
 @pytest.mark.django_db
-def test_bahks_terms_filter_client_addresses_and_proxies(sentry_init, recorder, wsgi):
+def test_bahks_terms_filter_client_addresses_proxies_and_their_users(sentry_init, recorder, wsgi):
     sentry_init()
     headers = {
         "X-Real-Ip": "203.0.113.8",  # -ip
         "X-Forwarded-Host": "bahk.example",  # forwarded
         "Via": "1.1 vegur",  # via
+        "X-Remote-Addr": "203.0.113.9",  # remote-
+        "X-Proxy-User": "amina",  # -user
         "Accept": "text/html",  # none of them
     }
 
@@ -83,7 +85,7 @@ def test_bahks_terms_filter_client_addresses_and_proxies(sentry_init, recorder, 
 
     (event,) = recorder.events()
     sent = {name: event["request"]["headers"][name] for name in headers}
-    assert sent == {**dict.fromkeys(list(headers)[:3], "[Filtered]"), "Accept": "text/html"}
+    assert sent == {**dict.fromkeys(list(headers)[:5], "[Filtered]"), "Accept": "text/html"}
 
 
 @pytest.fixture
