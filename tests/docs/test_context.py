@@ -47,6 +47,9 @@ def test_tags_context_and_breadcrumbs_reach_the_event(sentry_init, recorder, ass
 ROUTER = HerokuRouter()
 CSRF_SECRET = "c" * 32
 PASSWORD = "correct-horse-battery"
+RESET_TOKEN = "r3set-t0ken-5ecret"
+# The page the form was on: a password reset link, its token in the query.
+REFERER = f"https://bahk.example/reset/?token={RESET_TOKEN}"
 
 
 @pytest.fixture
@@ -67,12 +70,15 @@ def routed():
     return WSGIClient(router=ROUTER)
 
 
-def post_a_password(client, cookie: str = ""):
+def post_a_password(client, cookie: str = "", referer: str | None = None):
     """A signed-in user's form, with a password and an analytics cookie, to the failing view."""
+    headers = {"Cookie": f"{cookie}; csrftoken={CSRF_SECRET}; ajs_user_id=amina-42"}
+    if referer:
+        headers["Referer"] = referer
     response = client.post(
         "/sentry-debug/",
         body=urlencode({"csrfmiddlewaretoken": CSRF_SECRET, "password": PASSWORD}).encode(),
-        headers={"Cookie": f"{cookie}; csrftoken={CSRF_SECRET}; ajs_user_id=amina-42"},
+        headers=headers,
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status == 500  # past the CSRF check, into the view
@@ -87,9 +93,12 @@ def test_user_info_behind_the_router_sends_the_user_id_only(
     recorder, routed, logged_in_cookie, assert_payload
 ):
     amina, headers = logged_in_cookie
-    user_info.init_sentry_with_user_info(TEST_DSN, transport=recorder, traces_sample_rate=1.0)
+    started = user_info.init_sentry_with_user_info(
+        {"SENTRY_DSN": TEST_DSN}, transport=recorder, traces_sample_rate=1.0
+    )
+    assert started
 
-    post_a_password(routed, headers["Cookie"])
+    post_a_password(routed, headers["Cookie"], referer=REFERER)
 
     (event,) = recorder.events()
     (transaction,) = recorder.transactions()
@@ -98,9 +107,11 @@ def test_user_info_behind_the_router_sends_the_user_id_only(
         assert item["request"]["env"] == {"SERVER_NAME": "testserver", "SERVER_PORT": "80"}
         assert item["request"]["headers"]["X-Forwarded-For"] == "[Filtered]"
         assert item["request"]["headers"]["Via"] == "[Filtered]"
+        assert item["request"]["headers"]["Referer"] == "https://bahk.example/reset/"
         assert "data" not in item["request"] and "cookies" not in item["request"]
     assert not any("vars" in f for f in event["exception"]["values"][0]["stacktrace"]["frames"])
-    for value in (ROUTER.client_ip, ROUTER.router_ip, PASSWORD, "amina-42", "amina@example.com"):
+    secrets = (ROUTER.client_ip, ROUTER.router_ip, PASSWORD, "amina-42", "amina@example.com")
+    for value in (*secrets, RESET_TOKEN):
         assert value not in sent(recorder)
     assert_payload(
         "context/user_info", trim(event, "transaction", "user", "request.env", "request.headers")
@@ -135,7 +146,7 @@ def test_user_info_alone_sends_what_the_warning_lists(recorder, routed, logged_i
 
 @pytest.mark.django_db
 def test_user_info_on_anonymous_request_behind_the_router_has_no_user_fields(recorder, routed):
-    user_info.init_sentry_with_user_info(TEST_DSN, transport=recorder)
+    user_info.init_sentry_with_user_info({"SENTRY_DSN": TEST_DSN}, transport=recorder)
 
     routed.get("/sentry-debug/")
 
@@ -146,7 +157,8 @@ def test_user_info_on_anonymous_request_behind_the_router_has_no_user_fields(rec
 
 @pytest.mark.django_db
 def test_user_info_init_sends_to_the_dsn_it_is_given(sentry_endpoint, routed):
-    user_info.init_sentry_with_user_info(sentry_endpoint.dsn)  # the SDK's own HTTP transport
+    # The SDK's own HTTP transport, to the DSN in the environment it is given.
+    user_info.init_sentry_with_user_info({"SENTRY_DSN": sentry_endpoint.dsn})
 
     routed.get("/sentry-debug/")
     sentry_sdk.flush()
