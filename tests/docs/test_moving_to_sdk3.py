@@ -290,7 +290,8 @@ def test_spans_keep_only_the_user_id(init3, recorder, monkeypatch, hook, wsgi):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("referer", [sentry3.REFERER, None])
+# Named ids: an id made of the snippet's value would change with a mutant of it (nox -s mutants).
+@pytest.mark.parametrize("referer", [sentry3.REFERER, None], ids=["with-the-hook", "without"])
 def test_spans_carry_the_referer_without_its_query(init3, recorder, monkeypatch, referer, wsgi):
     if referer is None:  # what the hook removes: what the SDK sends
         monkeypatch.setattr(sentry3, "REFERER", "no-such-attribute")
