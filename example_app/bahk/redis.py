@@ -40,6 +40,7 @@ def _problem(url: str) -> str | None:
         parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
     except ValueError:
         return "has a port that is not a number"
-    if parts.path.strip("/") and not parts.path.strip("/").isdigit():
+    database = parts.path.replace("/", "")  # as redis-py reads it: "/0/" is database 0
+    if database and not database.isdigit():
         return "has a database that is not a number"
     return None

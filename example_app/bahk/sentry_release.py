@@ -61,7 +61,7 @@ def main(environ: Mapping[str, str]) -> None:
 
 
 def say(message: str) -> None:
-    print(f"Sentry release: {message}", file=sys.stderr, flush=True)
+    print(f"Sentry release: {message}", file=sys.stderr)
 
 
 # --8<-- [end:main]

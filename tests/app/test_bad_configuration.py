@@ -24,7 +24,10 @@ EXAMPLE_APP = Path(__file__).resolve().parents[2] / "example_app"
 VALID_DSN = "https://public@o1.ingest.sentry.io/1"
 DSN_FORM = "Expected the form https://<public_key>@<host>/<project_id>"
 RATE_FORM = "SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1 (for example 0.1)"
-REDIS_FORM = "Expected redis://[:password@]host[:port][/db], or rediss:// for TLS"
+REDIS_FORM = (
+    "Expected redis://[:password@]host[:port][/db], or rediss:// for TLS, "
+    "as Heroku Key-Value Store sets it."
+)
 # Heroku Key-Value Store's form of REDIS_URL: TLS, a password, no database number.
 HEROKU_REDIS_URL = "rediss://:p4ssw0rd@ec2-3-81-0-1.compute-1.amazonaws.com:12345"
 
@@ -115,25 +118,25 @@ def test_sample_rates_that_are_not_a_number_from_0_to_1_fail(rate):
         init_sentry({"SENTRY_DSN": VALID_DSN, "SENTRY_TRACES_SAMPLE_RATE": rate})
 
 
-BAD_REDIS_URLS = {
-    "empty": "",
-    "blank": "  ",
-    "no-scheme": "127.0.0.1:6379",
-    "not-redis": "amqp://guest@127.0.0.1:5672//",
-    "no-host": "redis://",
-    "port-not-a-number": "redis://:p4ssw0rd@127.0.0.1:port/0",
-    "db-not-a-number": "redis://127.0.0.1:6379/cache",
+BAD_REDIS_URLS = {  # id: (REDIS_URL, what the message says of it)
+    "empty": ("", "is set but empty"),
+    "blank": ("  ", "is set but empty"),
+    "no-scheme": ("127.0.0.1:6379", "must start with redis:// or rediss://"),
+    "not-redis": ("amqp://guest@127.0.0.1:5672//", "must start with redis:// or rediss://"),
+    "no-host": ("redis://", "names no host"),
+    "port-not-a-number": ("redis://:p4ssw0rd@127.0.0.1:port/0", "has a port that is not a number"),
+    "db-not-a-number": ("redis://127.0.0.1:6379/cache", "has a database that is not a number"),
 }
 
 
-@pytest.mark.parametrize("value", BAD_REDIS_URLS.values(), ids=BAD_REDIS_URLS.keys())
-def test_check_fails_on_an_empty_or_malformed_redis_url(value):
+@pytest.mark.parametrize(("value", "problem"), BAD_REDIS_URLS.values(), ids=BAD_REDIS_URLS.keys())
+def test_check_fails_on_an_empty_or_malformed_redis_url(value, problem):
     run = manage_check(REDIS_URL=value)
 
     assert run.returncode == 1
     last_line = run.stderr.splitlines()[-1]
-    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: REDIS_URL ")
-    assert REDIS_FORM in last_line
+    exception = "django.core.exceptions.ImproperlyConfigured"
+    assert last_line == f"{exception}: REDIS_URL {problem}. {REDIS_FORM}"
     assert "p4ssw0rd" not in run.stderr  # the message never repeats the URL's password
 
 
@@ -165,8 +168,9 @@ def test_every_procfile_process_stops_at_start_on_a_bad_redis_url(process_type, 
         ({"REDIS_URL": HEROKU_REDIS_URL}, HEROKU_REDIS_URL),
         ({"REDIS_URL": "redis://localhost"}, "redis://localhost"),
         ({"REDIS_URL": " redis://127.0.0.1:6380/2\n"}, "redis://127.0.0.1:6380/2"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0/"}, "redis://127.0.0.1:6379/0/"),
     ],
-    ids=["unset", "heroku", "host-only", "whitespace"],
+    ids=["unset", "heroku", "host-only", "whitespace", "database-and-slash"],
 )
 def test_redis_urls_that_are_accepted(environ, url):
     from bahk.redis import redis_url

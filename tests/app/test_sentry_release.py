@@ -156,7 +156,10 @@ def test_without_a_release_name_the_release_phase_says_how_to_get_one(tmp_path):
         result = run_release_step(environ)
 
     assert result.returncode == 0
-    assert "heroku labs:enable runtime-dyno-build-metadata" in result.stderr
+    assert result.stderr == (
+        "Sentry release: no release name: set SENTRY_RELEASE, or run "
+        "`heroku labs:enable runtime-dyno-build-metadata` to get HEROKU_BUILD_COMMIT.\n"
+    )
     assert api.calls == []
 
 
@@ -175,29 +178,106 @@ def test_release_name_order(environ, expected):
     assert release_name(environ) == expected
 
 
+REFUSED_CHARACTERS = "; Sentry refuses slashes, backslashes, newlines and tabs"
+
+
 @pytest.mark.parametrize(
     ("name", "problem"),
     [
-        ("feature/login", "contains '/'"),
-        ("bahk\\2.4", r"contains '\\'"),
-        ("bahk\t2.4", r"contains '\t'"),
-        ("bahk\n2.4", r"contains '\n'"),
+        ("feature/login", "contains '/'" + REFUSED_CHARACTERS),
+        ("bahk\\2.4", r"contains '\\'" + REFUSED_CHARACTERS),
+        ("bahk\t2.4", r"contains '\t'" + REFUSED_CHARACTERS),
+        ("bahk\n2.4", r"contains '\n'" + REFUSED_CHARACTERS),
+        ("feature/login\t2", "contains '/'" + REFUSED_CHARACTERS),  # the first, in that order
         (".", "is not a name Sentry accepts"),
         ("..", "is not a name Sentry accepts"),
         ("b" * 201, "is 201 characters long; Sentry accepts at most 200"),
     ],
-    ids=["slash", "backslash", "tab", "newline", "period", "two-periods", "too-long"],
+    ids=[
+        "slash",
+        "backslash",
+        "tab",
+        "newline",
+        "slash-and-tab",
+        "period",
+        "two-periods",
+        "too-long",
+    ],
 )
 def test_a_release_name_sentry_refuses_stops_the_app_at_start(name, problem):
     environ = {"SENTRY_DSN": TEST_DSN, "SENTRY_RELEASE": name}
 
     with pytest.raises(ImproperlyConfigured) as refused:
         sentry_options(environ)
-    assert problem in str(refused.value)
+    quoted = repr(name if len(name) <= 60 else "b" * 60)  # a long name: its first 60 characters
+    assert str(refused.value) == f"The Sentry release name {quoted} {problem}."
 
 
-def test_two_hundred_characters_is_a_valid_release_name():
-    assert release_name({"SENTRY_RELEASE": "b" * 200}) == "b" * 200
+@pytest.mark.parametrize("name", ["b" * 200, "bahk@2.4.0+Xmas", "..."])
+def test_release_names_sentry_accepts(name):
+    assert release_name({"SENTRY_RELEASE": name}) == name
+
+
+@pytest.mark.parametrize(
+    ("environ", "set_commits"),
+    [
+        ({"SENTRY_REPOSITORY": "acme/bahk", "HEROKU_BUILD_COMMIT": COMMIT}, True),
+        ({"SENTRY_REPOSITORY": "acme/bahk"}, False),  # SENTRY_RELEASE alone names the release
+        ({"HEROKU_BUILD_COMMIT": COMMIT}, False),  # Sentry would not know which repository
+    ],
+    ids=["repository-and-commit", "no-commit", "no-repository"],
+)
+def test_commits_are_linked_only_with_a_repository_and_a_commit(environ, set_commits):
+    steps = sentry_release.sentry_cli_steps(environ, "bahk@2.4.0")
+
+    link = ["sentry-cli", "releases", "set-commits", "bahk@2.4.0", "--commit"]
+    assert [step[:5] for step in steps].count(link) == set_commits
+    assert [step[:3] for step in steps if step[:5] != link] == [
+        ["sentry-cli", "releases", "new"],
+        ["sentry-cli", "releases", "finalize"],
+        ["sentry-cli", "deploys", "new"],
+    ]
+
+
+def test_every_missing_sentry_cli_variable_is_named(capsys):
+    sentry_release.main({"SENTRY_ORG": "acme"})
+
+    missing = "SENTRY_AUTH_TOKEN, SENTRY_PROJECT not set: no Sentry release created."
+    assert capsys.readouterr().err == f"Sentry release: {missing}\n"
+
+
+def test_importing_the_release_step_runs_nothing():
+    run = subprocess.run(
+        [sys.executable, "-c", "import bahk.sentry_release"],
+        cwd=EXAMPLE_APP,
+        env={"PATH": f"{VENV_BIN}:/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "bahk.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+def test_a_sentry_cli_killed_by_a_signal_is_a_failed_step(tmp_path):
+    """A crash (a negative return code) stops the steps like an error does."""
+    crashing = tmp_path / "bin" / "sentry-cli"
+    crashing.parent.mkdir()
+    crashing.write_text("#!/bin/sh\nkill -KILL $$\n")
+    crashing.chmod(0o755)
+    environ = {**SENTRY_CLI, "SENTRY_RELEASE": "bahk@2.4.0"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bahk.sentry_release"],
+        cwd=EXAMPLE_APP,
+        env={"PATH": f"{crashing.parent}:{VENV_BIN}:/usr/bin:/bin", **environ},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0
+    expected = "`sentry-cli releases new bahk@2.4.0` failed (see above); the deploy goes on."
+    assert result.stderr == f"Sentry release: {expected}\n"
 
 
 def test_the_commit_heroku_built_wins_over_a_git_checkout(
