@@ -55,7 +55,7 @@ CONFIG = HERE / "config.toml"
 EQUIVALENT = HERE / "equivalent.txt"
 RESULTS = HERE / "results.md"
 WORKDIR = ROOT / ".mutants"
-PYTEST = [*forked.PYTEST, "-q", "-p", "no:cacheprovider"]
+PYTEST = [*forked.PYTEST, "-q", "-p", "no:cacheprovider", *forked.PLUGINS]
 
 # --- what is mutated, and which tests judge it --------------------------------------------------
 
@@ -167,7 +167,8 @@ def _map_tests(tests: tuple[str, ...], modules: list[str], timeout: float):
     include = "".join(f"\n    {Path.cwd() / module}" for module in modules)
     rc.write_text(f"[run]\npatch = subprocess\ninclude ={include}\n")
     os.environ["COVERAGE_FILE"] = str(data_file)
-    command = [*PYTEST, "--cov", f"--cov-config={rc}", "--cov-context=test", "--cov-report="]
+    command = [*PYTEST, "-p", "pytest_cov.plugin", "--cov", f"--cov-config={rc}"]
+    command += ["--cov-context=test", "--cov-report="]
     command += ["--durations=0", "--durations-min=0"]
     started = time.monotonic()
     outcome, output = forked.run_tests(shlex.join([*command, *tests]), timeout)

@@ -24,9 +24,19 @@ from cosmic_ray.work_item import TestOutcome
 
 PYTEST = [sys.executable, "-m", "pytest"]
 
-# Libraries only. Not pytest plugins (pytest must import them itself to rewrite their asserts)
-# and not celery.contrib.testing.worker, which must be imported after sentry_sdk.init.
-PRELOAD = ["pytest", "django", "django.test", "django.core.wsgi", "celery", "kombu", "redis"]
+# pytest's plugins are named, not found through their entry points. An entry point marks its
+# whole distribution for assertion rewriting, and without bytecode files (cosmic-ray's
+# PYTHONDONTWRITEBYTECODE, so that no stale .pyc of a mutated module is loaded) each child
+# rewrote hypothesis's hundred modules from source: 0.7 of the 1.2 s a one-test mutant took.
+# Its pytest plugin only adds options and reports; the @given tests run without it.
+PLUGINS = ["--disable-plugin-autoload", "-p", "pytest_django.plugin", "-p", "pytest_timeout"]
+
+# Libraries only. Not the plugins above (pytest must import them itself to rewrite their
+# asserts) and not celery.contrib.testing.worker, which must be imported after sentry_sdk.init.
+PRELOAD = [
+    *["pytest", "django", "django.test", "django.core.wsgi", "celery", "kombu", "redis"],
+    "hypothesis",
+]
 
 # cosmic-ray's own dependencies, absent from the tests' venv, that the SDK would instrument
 # (a test lists the integrations the SDK enables): the tests do not see them.
