@@ -99,9 +99,10 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def mutants(session: nox.Session) -> None:
-    """Mutation testing (cosmic-ray) of snippets/, bahk/sentry.py and hub/: every surviving
-    mutant must be explained in tests/mutants/equivalent.txt; writes tests/mutants/results.md
-    (`-- MODULE ...` for some modules only, written to .mutants/some-PID.md)."""
+    """Mutation testing (cosmic-ray) of snippets/, hub/ and the bahk modules the pages show
+    (tests/mutants/config.toml): every surviving mutant must be explained in
+    tests/mutants/equivalent.txt; writes tests/mutants/results.md (`-- MODULE ...` for some
+    modules only, written to .mutants/some-PID.md)."""
     install_groups(session, "tests", "docs", "mutants")
     session.run("python", "-m", "tests.mutants", *session.posargs, env=clean_environ())
 
