@@ -123,11 +123,12 @@ def test_without_a_token_the_release_phase_says_so_and_the_deploy_goes_on(tmp_pa
     assert "hub" in applied_migrations(tmp_path)  # the migrations ran
 
 
-def run_release_step(environ: dict[str, str]) -> subprocess.CompletedProcess:
+def run_release_step(environ: dict[str, str], bin_first: str = "") -> subprocess.CompletedProcess:
+    """`python -m bahk.sentry_release` (its commands looked for in `bin_first` first)."""
     return subprocess.run(
         [sys.executable, "-m", "bahk.sentry_release"],
         cwd=EXAMPLE_APP,
-        env={"PATH": f"{VENV_BIN}:/usr/bin:/bin", **environ},
+        env={"PATH": f"{bin_first}:{VENV_BIN}:/usr/bin:/bin".lstrip(":"), **environ},
         capture_output=True,
         text=True,
         timeout=60,
@@ -265,15 +266,7 @@ def test_a_sentry_cli_killed_by_a_signal_is_a_failed_step(tmp_path):
     crashing.parent.mkdir()
     crashing.write_text("#!/bin/sh\nkill -KILL $$\n")
     crashing.chmod(0o755)
-    environ = {**SENTRY_CLI, "SENTRY_RELEASE": "bahk@2.4.0"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bahk.sentry_release"],
-        cwd=EXAMPLE_APP,
-        env={"PATH": f"{crashing.parent}:{VENV_BIN}:/usr/bin:/bin", **environ},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_release_step({**SENTRY_CLI, "SENTRY_RELEASE": "bahk@2.4.0"}, str(crashing.parent))
 
     assert result.returncode == 0
     expected = "`sentry-cli releases new bahk@2.4.0` failed (see above); the deploy goes on."
