@@ -115,10 +115,7 @@ def test_bahk_knows_the_message_celery_logs_at_each_reconnect_attempt(sentry_ini
     """The same filter in this process, quickly, with the logger and the message Celery's
     consumer module logs with (the test above shows the worker logging them)."""
     sentry_init()
-    # Imported only now: this module binds Celery's build_tracer when first imported, and
-    # before sentry_sdk.init sets up the Celery integration (at collection, or earlier in this
-    # test) it binds the unpatched one, so the suite's test worker would send nothing after.
-    from celery.worker.consumer import consumer
+    from celery.worker.consumer import consumer  # only after sentry_init: harness/celery_worker.py
 
     lost = RedisConnectionError("Error 111 connecting to localhost:6379. Connection refused.")
     broker = "redis://localhost:6379//"

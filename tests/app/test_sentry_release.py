@@ -123,16 +123,20 @@ def test_without_a_token_the_release_phase_says_so_and_the_deploy_goes_on(tmp_pa
     assert "hub" in applied_migrations(tmp_path)  # the migrations ran
 
 
-def run_release_step(environ: dict[str, str], bin_first: str = "") -> subprocess.CompletedProcess:
-    """`python -m bahk.sentry_release` (its commands looked for in `bin_first` first)."""
+def run_python(args: list[str], environ: dict[str, str], bin_first: str = ""):
+    """Python in the example app, with `environ` only (commands looked for in `bin_first` first)."""
     return subprocess.run(
-        [sys.executable, "-m", "bahk.sentry_release"],
+        [sys.executable, *args],
         cwd=EXAMPLE_APP,
         env={"PATH": f"{bin_first}:{VENV_BIN}:/usr/bin:/bin".lstrip(":"), **environ},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def run_release_step(environ: dict[str, str], bin_first: str = "") -> subprocess.CompletedProcess:
+    return run_python(["-m", "bahk.sentry_release"], environ, bin_first)
 
 
 def test_a_failing_sentry_cli_step_is_reported_and_does_not_fail_the_release_phase(tmp_path):
@@ -248,14 +252,7 @@ def test_every_missing_sentry_cli_variable_is_named(capsys):
 
 
 def test_importing_the_release_step_runs_nothing():
-    run = subprocess.run(
-        [sys.executable, "-c", "import bahk.sentry_release"],
-        cwd=EXAMPLE_APP,
-        env={"PATH": f"{VENV_BIN}:/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "bahk.settings"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run = run_python(["-c", "import bahk.sentry_release"], SENTRY_CLI)
 
     assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
 

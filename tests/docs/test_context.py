@@ -93,10 +93,9 @@ def test_user_info_behind_the_router_sends_the_user_id_only(
     recorder, routed, logged_in_cookie, assert_payload
 ):
     amina, headers = logged_in_cookie
-    started = user_info.init_sentry_with_user_info(
+    assert user_info.init_sentry_with_user_info(
         {"SENTRY_DSN": TEST_DSN}, transport=recorder, traces_sample_rate=1.0
     )
-    assert started
 
     post_a_password(routed, headers["Cookie"], referer=REFERER)
 

@@ -33,10 +33,8 @@ PLUGINS = ["--disable-plugin-autoload", "-p", "pytest_django.plugin", "-p", "pyt
 
 # Libraries only. Not the plugins above (pytest must import them itself to rewrite their
 # asserts) and not celery.contrib.testing.worker, which must be imported after sentry_sdk.init.
-PRELOAD = [
-    *["pytest", "django", "django.test", "django.core.wsgi", "celery", "kombu", "redis"],
-    "hypothesis",
-]
+PRELOAD = ["pytest", "django", "django.test", "django.core.wsgi", "celery", "kombu", "redis"]
+PRELOAD += ["hypothesis"]  # a library to the tests here: its pytest plugin is not loaded
 
 # cosmic-ray's own dependencies, absent from the tests' venv, that the SDK would instrument
 # (a test lists the integrations the SDK enables): the tests do not see them.
